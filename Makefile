@@ -1,0 +1,19 @@
+# The two commands of the README. Both set up .venv themselves.
+VENV ?= .venv
+
+.PHONY: book test setup student clean
+
+book: setup  ## build the course website into _build/html
+	$(VENV)/bin/jupyter-book build --all . -W --keep-going
+
+test:  ## run the whole test suite (book build, unit tests, notebooks)
+	bash scripts/test.sh
+
+setup:  ## create .venv with the pinned requirements (and graphviz's dot)
+	bash scripts/setup.sh
+
+student: setup  ## regenerate notebooks/student/ from the reference notebooks
+	$(VENV)/bin/python -m minigrad.exercises build
+
+clean:
+	rm -rf _build

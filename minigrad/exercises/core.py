@@ -1,0 +1,183 @@
+"""The exercise registry and ``check``: plain-words feedback for learners.
+
+Each chapter's module registers its exercises with :func:`exercise`. A checker
+receives the learner's function and raises :class:`CheckFailed` with a message
+(expected vs got, and a hint for the usual mistake) when something is wrong.
+:func:`check` turns every outcome, including exceptions raised by the
+learner's code, into a short report instead of a traceback.
+"""
+
+import inspect
+import math
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+PASSED = "passed"
+FAILED = "not right yet"
+NOT_IMPLEMENTED = "not implemented yet"
+ERROR = "raised an error"
+STATUSES = (PASSED, FAILED, NOT_IMPLEMENTED, ERROR)
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class CheckFailed(AssertionError):
+    """A learner's function gave a wrong answer; the message says how."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: its id ("1.3"), title, checker and reference solution.
+
+    ``example_args`` is a call the learner's function must accept; it is used
+    to report a wrong signature before running the checker.
+    """
+
+    id: str
+    title: str
+    checker: Callable
+    reference: Callable
+    example_args: Callable
+
+
+EXERCISES = {}
+
+
+def exercise(exercise_id, title, reference, example_args):
+    """Register the decorated checker for ``exercise_id``."""
+    def register(checker):
+        if exercise_id in EXERCISES:
+            raise ValueError(f"exercise {exercise_id} is registered twice")
+        EXERCISES[exercise_id] = Exercise(exercise_id, title, checker, reference,
+                                          example_args)
+        return checker
+    return register
+
+
+@dataclass
+class CheckResult:
+    """The outcome of checking one exercise; its text is the report."""
+
+    exercise: Exercise
+    status: str
+    message: str = ""
+
+    @property
+    def passed(self):
+        return self.status == PASSED
+
+    def __repr__(self):
+        mark = {PASSED: "✔", FAILED: "✘", ERROR: "✘", NOT_IMPLEMENTED: "…"}[self.status]
+        head = f"{mark} Exercise {self.exercise.id} ({self.exercise.title}): {self.status}"
+        return head + ("\n" + self.message if self.message else "")
+
+    __str__ = __repr__
+
+
+# -- helpers for checkers -----------------------------------------------------
+
+def expect(condition, message):
+    """Fail the check with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise CheckFailed(message)
+
+
+def expect_close(got, expected, what, hint="", tol=1e-6):
+    """Fail unless the number ``got`` is within ``tol`` (relative) of ``expected``."""
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what}: expected a number, got {type(got).__name__} {got!r}") from None
+    if not math.isclose(got, expected, rel_tol=tol, abs_tol=tol):
+        message = f"{what}: expected {expected:.6g}, got {got:.6g}."
+        raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
+
+
+# -- running a check ----------------------------------------------------------
+
+def _signature_problem(fn, exercise):
+    """A sentence saying why ``fn`` cannot be called like the exercise asks, or None."""
+    if not callable(fn):
+        return f"expected a function, got {type(fn).__name__} {fn!r}."
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None  # builtins without a signature: let the checker try them
+    args = exercise.example_args()
+    wanted = exercise.reference
+    try:
+        signature.bind(*args)
+    except TypeError:
+        return (f"your function takes {signature} but this exercise calls it with "
+                f"{len(args)} argument(s), like {wanted.__name__}"
+                f"{inspect.signature(wanted)}.")
+    return None
+
+
+def _where_in_learner_code(exc):
+    """'line N: `code`' for the innermost frame outside minigrad, if any."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    code = f": `{frame.line.strip()}`" if frame.line else ""
+    return f"\n  at line {frame.lineno} of your code{code}"
+
+
+def lookup(exercise_id):
+    """The registered :class:`Exercise` with this id (e.g. ``"1.3"``)."""
+    try:
+        return EXERCISES[str(exercise_id)]
+    except KeyError:
+        known = ", ".join(sorted(EXERCISES, key=_id_key))
+        raise KeyError(f"there is no exercise {exercise_id!r}; known exercises: {known}") from None
+
+
+def _id_key(exercise_id):
+    return tuple(int(part) for part in exercise_id.split("."))
+
+
+def check(exercise_id, fn):
+    """Check the learner's ``fn`` for an exercise and report in plain words.
+
+    Returns a :class:`CheckResult`; shown in a notebook it reads like
+    ``✔ Exercise 1.3 (tanh as a Value operation): passed``. Nothing the
+    learner's code does (a wrong answer, an exception, a stub) escapes as a
+    traceback.
+    """
+    ex = lookup(exercise_id)
+    problem = _signature_problem(fn, ex)
+    if problem:
+        return CheckResult(ex, FAILED, problem)
+    try:
+        ex.checker(fn)
+    except NotImplementedError:
+        return CheckResult(ex, NOT_IMPLEMENTED,
+                           "Replace the `raise NotImplementedError(...)` line with "
+                           "your code, run that cell, then run this check again.")
+    except CheckFailed as failure:
+        return CheckResult(ex, FAILED, str(failure))
+    except RecursionError:
+        return CheckResult(ex, ERROR, "RecursionError: your code recursed too deeply. "
+                           "Deep graphs need a loop with an explicit stack, not recursion.")
+    except Exception as exc:  # the learner's bug, reported rather than raised
+        return CheckResult(ex, ERROR, f"{type(exc).__name__}: {exc}{_where_in_learner_code(exc)}")
+    return CheckResult(ex, PASSED)
+
+
+def use(exercise_id, fn):
+    """``fn`` if it passes its check, otherwise the reference solution.
+
+    Lets the cells after an exercise run before the learner has solved it,
+    and says so.
+    """
+    result = check(exercise_id, fn)
+    if result.passed:
+        return fn
+    print(f"Exercise {exercise_id} is {result.status}: using minigrad's reference "
+          "solution so that the rest of the notebook runs.", file=sys.stdout)
+    return lookup(exercise_id).reference

@@ -1,0 +1,70 @@
+"""The course as a learner meets it: notebooks run, checks answer, links agree."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from minigrad.exercises import notebooks
+from minigrad.exercises.core import NOT_IMPLEMENTED, PASSED
+
+pytestmark = pytest.mark.course
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = notebooks.reference_notebooks(ROOT / "notebooks")
+
+
+def _config():
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def test_config_is_strict_and_complete():
+    config = _config()
+    assert config["only_build_toc_files"] is True
+    assert config["execute"]["execute_notebooks"] in ("force", "auto")
+    assert config["copyright"] and config["title"] and config["author"]
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert config["repository"]["url"].startswith("https://github.com/")
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    toc = (ROOT / "_toc.yml").read_text()
+    for path in CHAPTERS:
+        assert f"notebooks/{path.stem}" in toc, path
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_setup_cell_installs_from_the_configured_repository(path):
+    url = _config()["repository"]["url"]
+    first_code = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert '"google.colab" in sys.modules' in first_code.source
+    assert re.search(rf'pip install .*minigrad @ git\+{re.escape(url)}"', first_code.source)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_reference_notebooks_have_no_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.outputs for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_reference_notebook_passes_every_check(path):
+    report = notebooks.run(path)
+    expected = notebooks.exercise_ids(nbformat.read(path, as_version=4))
+    assert not report.unexpected_errors
+    assert not report.missing_errors, "cells tagged raises-exception did not raise"
+    assert report.checks == {i: PASSED for i in expected}, report.messages
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_student_notebook_runs_with_every_exercise_unsolved(path):
+    student = notebooks.student_path(path)
+    report = notebooks.run(student)
+    expected = notebooks.exercise_ids(nbformat.read(path, as_version=4))
+    assert not report.unexpected_errors, "a later cell depends on an unsolved exercise"
+    assert not report.missing_errors
+    assert report.checks == {i: NOT_IMPLEMENTED for i in expected}, report.messages

@@ -1,0 +1,197 @@
+"""The exercise machinery: checks in both directions, and student notebooks."""
+
+import nbformat
+import pytest
+
+from minigrad import Value
+from minigrad.exercises import EXERCISES, check, lookup, use
+from minigrad.exercises import notebooks
+from minigrad.exercises.__main__ import main
+from minigrad.exercises.core import ERROR, FAILED, NOT_IMPLEMENTED, PASSED
+
+pytestmark = pytest.mark.course
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_every_reference_solution_passes(exercise_id):
+    result = check(exercise_id, EXERCISES[exercise_id].reference)
+    assert result.status == PASSED, repr(result)
+    assert repr(result).startswith(f"✔ Exercise {exercise_id} (")
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_a_stub_is_reported_as_not_implemented(exercise_id):
+    def stub(*args, **kwargs):
+        raise NotImplementedError(f"Exercise {exercise_id}")
+
+    result = check(exercise_id, stub)
+    assert result.status == NOT_IMPLEMENTED
+    assert "Replace the `raise NotImplementedError" in repr(result)
+
+
+def _mul_with_assignment(a, b):
+    out = Value(a.data * b.data, (a, b), "*")
+
+    def _backward():
+        a.grad = b.data * out.grad  # `=` where `+=` is meant
+        b.grad = a.data * out.grad
+    out._backward = _backward
+    return out
+
+
+def _mul_without_chain_rule(a, b):
+    out = Value(a.data * b.data, (a, b), "*")
+
+    def _backward():
+        a.grad += b.data
+        b.grad += a.data
+    out._backward = _backward
+    return out
+
+
+def _tanh_with_wrong_derivative(x):
+    import math
+    out = Value(math.tanh(x.data), (x,), "tanh")
+
+    def _backward():
+        x.grad += (1 - x.data**2) * out.grad  # the input, where the output is meant
+    out._backward = _backward
+    return out
+
+
+def _recursive_sort(root):
+    order, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for parent in node._prev:
+                visit(parent)
+            order.append(node)
+    visit(root)
+    return order
+
+
+def _forward_order_backward(root):
+    from minigrad import topological_order
+    root.grad = 1.0
+    for node in topological_order(root):  # forgot reversed()
+        node._backward()
+
+
+def _uphill_step(model, X, y, lr):
+    from minigrad.exercises.ch01 import hinge_loss
+    loss = hinge_loss([model([Value(a), Value(b)]) for a, b in X], y)
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data += lr * p.grad
+    return loss.data
+
+
+WRONG = [
+    ("1.1", lambda f, x, h=1e-6: (f(x + h) - f(x)) / h, "forward difference"),
+    ("1.2", _mul_with_assignment, "use `+=`, not `=`"),
+    ("1.2", _mul_without_chain_rule, "multiplies the local derivative by out.grad"),
+    ("1.2", lambda a, b: a.data * b.data, "must return a new Value"),
+    ("1.3", lambda x: x.sigmoid(), "expected -0.964028"),
+    ("1.3", _tanh_with_wrong_derivative, "1 - tanh(x)²"),
+    ("1.4", _recursive_sort, "recursion limit"),
+    ("1.4", lambda root: [root], "expected the 5 nodes"),
+    ("1.5", _forward_order_backward, "reverse"),
+    ("1.6", _uphill_step, "step *down* the gradient"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, fn, hint", WRONG)
+def test_a_typical_mistake_gets_its_hint(exercise_id, fn, hint):
+    result = check(exercise_id, fn)
+    assert result.status == FAILED, repr(result)
+    assert hint in result.message
+
+
+def test_wrong_signature_and_non_function():
+    result = check("1.2", lambda a: a)
+    assert result.status == FAILED and "takes (a)" in result.message and "mul(a, b)" in result.message
+    assert check("1.3", 42).status == FAILED
+
+
+def test_an_exception_in_learner_code_is_reported_not_raised():
+    def broken(x):
+        return x.data / 0
+
+    result = check("1.3", broken)
+    assert result.status == ERROR
+    assert "ZeroDivisionError" in result.message and "return x.data / 0" in result.message
+
+
+def test_unknown_exercise_lists_the_known_ones():
+    with pytest.raises(KeyError, match="known exercises: 1.1, 1.2"):
+        lookup("9.9")
+
+
+def test_use_falls_back_to_the_reference(capsys):
+    def stub(f, x, h=1e-6):
+        raise NotImplementedError
+
+    assert use("1.1", stub) is EXERCISES["1.1"].reference
+    assert "using minigrad's reference solution" in capsys.readouterr().out
+    solved = EXERCISES["1.1"].reference
+    assert use("1.1", solved) is solved
+
+
+# -- student notebook generation ---------------------------------------------------
+
+def test_strip_solutions_keeps_signature_docstring_and_indentation():
+    source = '''# Exercise 2.7: a thing
+def thing(x):
+    """Docstring stays."""
+    y = 1
+    ### BEGIN SOLUTION
+    return x + y
+    ### END SOLUTION'''
+    assert notebooks.strip_solutions(source) == '''# Exercise 2.7: a thing
+def thing(x):
+    """Docstring stays."""
+    y = 1
+    raise NotImplementedError("Exercise 2.7: a thing")'''
+
+
+@pytest.mark.parametrize("source, words", [
+    ("def f():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION", "first line"),
+    ("# Exercise 1.1: x\n### BEGIN SOLUTION\npass", "without END"),
+    ("# Exercise 1.1: x\n### END SOLUTION", "without BEGIN"),
+    ("# Exercise 1.1: x\n### BEGIN SOLUTION\n### BEGIN SOLUTION", "nested"),
+])
+def test_malformed_markers_are_refused(source, words):
+    with pytest.raises(notebooks.ExerciseMarkupError, match=words):
+        notebooks.strip_solutions(source)
+
+
+def test_student_notebooks_are_up_to_date():
+    stale = notebooks.build("notebooks", check_only=True)
+    assert not stale, f"run `make student` (python -m minigrad.exercises build): {stale}"
+
+
+def test_build_cli_writes_and_checks(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("# Exercise 1.1: a numerical derivative\n"
+                                  "def numerical_derivative(f, x, h=1e-6):\n"
+                                  "    ### BEGIN SOLUTION\n"
+                                  "    return (f(x + h) - f(x - h)) / (2 * h)\n"
+                                  "    ### END SOLUTION")])
+    nbformat.write(nb, tmp_path / "ch09_demo.ipynb")
+    assert main(["build", "--check", str(tmp_path)]) == 1
+    assert main(["build", str(tmp_path)]) == 0
+    assert main(["build", "--check", str(tmp_path)]) == 0
+    student = nbformat.read(tmp_path / "student" / "ch09_demo.ipynb", as_version=4)
+    assert "NotImplementedError" in student.cells[0].source
+    assert "f(x + h)" not in student.cells[0].source
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_every_chapter_notebook_has_at_least_five_exercises():
+    for path in notebooks.reference_notebooks("notebooks"):
+        ids = notebooks.exercise_ids(nbformat.read(path, as_version=4))
+        assert len(ids) >= 5, path
+        assert all(i in EXERCISES for i in ids), (path, ids)
