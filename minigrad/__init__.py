@@ -1,9 +1,21 @@
 """minigrad: automatic differentiation built chapter by chapter.
 
-Chapter 1 gives the scalar :class:`Value`; later chapters add tensors,
-losses, neural-network modules, optimizers and a GPU backend.
+Chapter 1 gives the scalar :class:`Value`; Chapters 2–3 the :class:`Tensor`
+and its operations; later chapters add losses, neural-network modules,
+optimizers and a GPU backend.
 """
 
+# tensor first: it completes its own import cycle with functions and autograd.
+from minigrad.tensor import (Tensor, arange, eye, full, full_like, linspace, ones, ones_like,
+                             rand, randn, tensor, zeros, zeros_like)
+from minigrad.autograd import Function, grad, is_grad_enabled, no_grad, value_and_grad
+from minigrad.broadcast import unbroadcast
+from minigrad.functions import (abs, add, argmax, argmin, broadcast_to, clip, concatenate, cos,
+                                div, exp, expand_dims, flatten, leaky_relu, log, matmul, max,
+                                maximum, mean, min, minimum, mul, neg, pow, relu, repeat,
+                                reshape, sigmoid, sin, split, sqrt, square, squeeze, stack, sub,
+                                sum, tanh, tile, transpose, unsqueeze, var, where)
+from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad import data, exercises, viz
 from minigrad.rng import manual_seed
 from minigrad.scalar import MLP, Layer, Neuron, Value, topological_order
@@ -12,14 +24,19 @@ from minigrad.viz import draw_graph
 __version__ = "0.1.0"
 
 __all__ = [
-    "MLP",
-    "Layer",
-    "Neuron",
-    "Value",
-    "data",
-    "draw_graph",
-    "exercises",
-    "manual_seed",
-    "topological_order",
-    "viz",
+    # Chapter 1
+    "MLP", "Layer", "Neuron", "Value", "topological_order", "draw_graph", "manual_seed",
+    # Chapter 2: tensors, the engine, the functional API
+    "Tensor", "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like",
+    "eye", "arange", "linspace", "rand", "randn",
+    "Function", "no_grad", "is_grad_enabled", "grad", "value_and_grad",
+    "gradcheck", "GradcheckError",
+    # Chapters 2-3: operations
+    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
+    "relu", "leaky_relu", "sin", "cos", "square", "clip", "maximum", "minimum", "where",
+    "sum", "mean", "var", "max", "min", "argmax", "argmin", "matmul",
+    "reshape", "transpose", "flatten", "squeeze", "unsqueeze", "expand_dims", "broadcast_to",
+    "repeat", "tile", "concatenate", "stack", "split", "unbroadcast",
+    # modules
+    "data", "exercises", "viz",
 ]

@@ -222,12 +222,17 @@ def _as_value(x, op):
         f"numbers (int, float) and other Values, got {type(x).__name__} {x!r}")
 
 
-def topological_order(root):
+def _value_parents(node):
+    return node._prev
+
+
+def topological_order(root, parents=_value_parents):
     """Every node that ``root`` depends on, each after all of its parents.
 
     Depth-first search with an explicit stack, so graphs of any depth work
     (a recursive version hits Python's recursion limit near 1 000 nodes).
     A node is appended once all its parents have been appended.
+    ``parents(node)`` lists a node's parents (for a ``Value``: ``_prev``).
     """
     order = []
     visited = set()
@@ -241,7 +246,7 @@ def topological_order(root):
             continue
         visited.add(node)
         stack.append((node, True))
-        for parent in node._prev:
+        for parent in parents(node):
             if parent not in visited:
                 stack.append((parent, False))
     return order

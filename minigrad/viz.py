@@ -37,35 +37,75 @@ def _graphviz():
     return Graph
 
 
+def _value_label(node):
+    label = f"{node.label} | " if node.label else ""
+    return f"{{ {label}data {node.data:.4f} | grad {node.grad:.4f} }}"
+
+
+def _tensor_label(node):
+    label = f"{node.label} | " if node.label else ""
+    if node.data.size == 1:
+        data = f"{node.data.item():.4g}"
+    else:
+        data = f"shape {node.shape}"
+    dtype = "" if node.dtype == np.float64 else f" {node.dtype}"
+    grad = "" if node.grad is None else f" | grad {node.grad.shape if node.grad.size != 1 else format(node.grad.item(), '.4g')}"
+    return f"{{ {label}{data}{dtype}{grad} }}"
+
+
 def draw_graph(root, rankdir="LR"):
     """Draw the computational graph that produced ``root``.
 
-    Each value node shows its label, data and gradient; each operation is a
-    small oval between its inputs and its output.
+    For a :class:`~minigrad.Value` each node shows its label, data and
+    gradient. For a :class:`~minigrad.Tensor` each node shows its shape (and
+    its gradient's shape after ``backward(retain_graph=True)``: a plain
+    ``backward()`` frees the graph, and the drawing says so); an edge drawn dashed and red,
+    labelled "sum to (…)", marks an input that was broadcast, whose gradient
+    the engine sums back to the input's shape. Each operation is an oval.
 
     Args:
-        root: the output node (a :class:`minigrad.Value`).
+        root: the output node (a ``Value`` or a ``Tensor``).
         rankdir: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
 
     Returns:
         a ``graphviz.Digraph``; Jupyter shows it as an SVG picture.
     """
-    if not isinstance(root, Value):
+    from minigrad.tensor import Tensor
+
+    if isinstance(root, Value):
+        describe = _value_label
+    elif isinstance(root, Tensor):
+        describe = _tensor_label
+    else:
         raise TypeError(
-            f"draw_graph expects a minigrad Value, got {type(root).__name__}")
+            f"draw_graph expects a minigrad Value or Tensor, got {type(root).__name__}")
     graph = _graphviz()(format="svg", graph_attr={"rankdir": rankdir},
-                        node_attr={"fontname": "Helvetica", "fontsize": "11"})
+                        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                        edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     for node in topological_order(root):
         uid = str(id(node))
-        label = f"{node.label} | " if node.label else ""
-        graph.node(uid, f"{{ {label}data {node.data:.4f} | grad {node.grad:.4f} }}",
-                   shape="record")
-        if node._op:
-            graph.node(uid + node._op, node._op, shape="oval")
-            graph.edge(uid + node._op, uid)
+        graph.node(uid, describe(node), shape="record")
+        if not node._op:
+            continue
+        if isinstance(node, Tensor) and node._ctx.freed:
+            graph.node(uid + "freed", "graph freed by backward();\nuse backward(retain_graph=True)\nto draw it",
+                       shape="note", fontcolor="gray40")
+            graph.edge(uid + "freed", uid, style="dotted")
+        op = uid + node._op
+        graph.node(op, node._op, shape="oval")
+        graph.edge(op, uid)
         for parent in node._prev:
-            graph.edge(str(id(parent)), uid + node._op)
+            if isinstance(node, Tensor) and parent.shape != node.shape and _broadcasts(node):
+                graph.edge(str(id(parent)), op, label=f"sum to {parent.shape}",
+                           style="dashed", color="red", fontcolor="red")
+            else:
+                graph.edge(str(id(parent)), op)
     return graph
+
+
+def _broadcasts(node):
+    """Whether the operation that made ``node`` broadcast its inputs elementwise."""
+    return getattr(node._ctx.fn, "broadcasts", False)
 
 
 def _class1_probability(model, points):

@@ -1,0 +1,290 @@
+"""Chapter 2: the engine behind every tensor operation.
+
+A differentiable operation is a :class:`Function` with two static methods on
+raw arrays, as in PyTorch:
+
+- ``forward(ctx, *arrays, **params)`` computes the output and saves on
+  ``ctx`` what the backward pass will need;
+- ``backward(ctx, grad_out)`` returns the **vector-Jacobian product** for each
+  input, ``grad_in = grad_out · ∂out/∂in``, or ``None`` where there is none.
+
+``Function.apply`` runs ``forward`` and, when an input requires a gradient,
+records a :class:`Context` on the output. :func:`backward` walks the recorded
+graph in reverse topological order, passes every input gradient through
+:func:`~minigrad.broadcast.unbroadcast`, accumulates, and frees the graph.
+"""
+
+import numpy as np
+
+from minigrad.broadcast import unbroadcast
+from minigrad.scalar import topological_order
+from minigrad.tensor import Tensor
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled():
+    """Whether operations are being recorded for backward."""
+    return _GradMode.enabled
+
+
+class no_grad:
+    """Context manager (or decorator) under which nothing is recorded.
+
+    Use it for evaluation and for parameter updates::
+
+        with minigrad.no_grad():
+            accuracy = (model(X).argmax(axis=1) == y).mean()
+    """
+
+    def __enter__(self):
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._previous
+        return False
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        return wrapper
+
+
+class Context:
+    """What one recorded operation keeps for its backward pass.
+
+    ``inputs`` are the operation's arguments (tensors, or constants such as
+    Python numbers); ``needs_input_grad[i]`` says whether input ``i`` wants a
+    gradient. Plain parameters (``axis``, ``keepdims`` …) become attributes.
+    """
+
+    def __init__(self, fn, inputs):
+        self.fn = fn
+        self.inputs = inputs
+        self.saved_tensors = ()
+        self.needs_input_grad = tuple(type(x) is Tensor and x.requires_grad for x in inputs)
+        self.freed = False
+
+    def save_for_backward(self, *arrays):
+        """Keep the arrays that ``backward`` will need (and nothing more)."""
+        self.saved_tensors = arrays
+
+    def release(self):
+        """Drop the inputs and saved arrays: the graph below is freed."""
+        self.inputs = ()
+        self.saved_tensors = ()
+        self.freed = True
+
+
+_BUILTIN_ERRORS = (ValueError, TypeError, IndexError)
+
+
+def _describe(x):
+    if type(x) is Tensor:
+        return f"Tensor of shape {x.shape} ({x.dtype})"
+    if isinstance(x, np.ndarray):
+        return f"array of shape {x.shape} ({x.dtype})"
+    return f"{type(x).__name__} {x!r}"
+
+
+class Function:
+    """Base class of differentiable operations; subclass and write both methods.
+
+    Example (a learner's own op)::
+
+        class Cube(minigrad.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad_out):
+                (x,) = ctx.saved_tensors
+                return grad_out * 3 * x ** 2
+
+        y = Cube.apply(t)
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run ``forward`` on the inputs' arrays and record the operation if needed."""
+        arrays = []
+        requires_grad = False
+        for x in inputs:
+            if type(x) is Tensor:
+                arrays.append(x.data)
+                requires_grad = requires_grad or x.requires_grad
+            elif isinstance(x, (int, float, np.ndarray, np.generic)):
+                arrays.append(x)
+            elif isinstance(x, (list, tuple)):
+                arrays.append(np.asarray(x))
+            else:
+                raise TypeError(f"{cls.op_name()}: cannot use {_describe(x)} as an input; "
+                                "expected a Tensor, a NumPy array or a number")
+        requires_grad = requires_grad and _GradMode.enabled
+        ctx = Context(cls, inputs)
+        try:
+            data = cls.forward(ctx, *arrays, **params)
+        except _BUILTIN_ERRORS as error:
+            if str(error).startswith(cls.op_name() + ":"):  # already names the op
+                raise
+            shapes = ", ".join(_describe(x) for x in inputs)
+            raise type(error)(f"{cls.op_name()}: {error} (inputs: {shapes})") from error
+        if type(data) is not np.ndarray and isinstance(data, np.generic):
+            data = np.asarray(data)
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        out.requires_grad = requires_grad
+        out._ctx = ctx if requires_grad else None
+        out._retains_grad = False
+        out.label = ""
+        return out
+
+    @classmethod
+    def op_name(cls):
+        return cls.__name__.lower()
+
+
+def _tensor_parents(node):
+    """The inputs of the operation that made ``node`` which need a gradient."""
+    ctx = node._ctx
+    if ctx is None:
+        return ()
+    return [x for x, needs in zip(ctx.inputs, ctx.needs_input_grad) if needs]
+
+
+def backward(root, grad_out, retain_graph=False):
+    """Backpropagate ``grad_out`` from ``root`` to every leaf that requires grad.
+
+    Leaves accumulate into ``.grad``; interior tensors keep a gradient only if
+    ``retain_grad()`` was called on them. Unless ``retain_graph`` is true,
+    each operation's saved arrays are released once used.
+    """
+    order = topological_order(root, parents=_tensor_parents)
+    grads = {id(root): grad_out}
+    for node in reversed(order):
+        grad = grads.pop(id(node), None)
+        if grad is None:
+            continue
+        ctx = node._ctx
+        if ctx is None or node._retains_grad:
+            _accumulate(node, grad)
+        if ctx is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(
+                f"backward: the graph through '{ctx.fn.op_name()}' was already freed by an "
+                "earlier backward(). Recompute the forward pass, or call "
+                "backward(retain_graph=True) the first time if you need to go through it twice.")
+        input_grads = ctx.fn.backward(ctx, grad)
+        if type(input_grads) is not tuple:
+            input_grads = (input_grads,)
+        if len(input_grads) != len(ctx.inputs):
+            raise RuntimeError(
+                f"{ctx.fn.op_name()}.backward returned {len(input_grads)} gradient(s) for "
+                f"{len(ctx.inputs)} input(s); return one per input (None where there is none)")
+        for x, g in zip(ctx.inputs, input_grads):
+            if g is None or type(x) is not Tensor or not x.requires_grad:
+                continue
+            if g.shape != x.data.shape:
+                g = unbroadcast(g, x.data.shape)
+                if g.shape != x.data.shape:
+                    raise RuntimeError(
+                        f"{ctx.fn.op_name()}.backward returned a gradient of shape {g.shape} "
+                        f"for an input of shape {x.data.shape}")
+            key = id(x)
+            previous = grads.get(key)
+            grads[key] = g if previous is None else previous + g
+        if not retain_graph:
+            ctx.release()
+
+
+def _accumulate(node, grad):
+    """Add ``grad`` into ``node.grad``, in a buffer the tensor owns."""
+    if node.grad is None:
+        node.grad = grad.astype(node.data.dtype, copy=True)
+    else:
+        node.grad += grad
+
+
+# -- the functional API ------------------------------------------------------------
+
+def value_and_grad(f, argnums=0):
+    """Turn ``f`` into a function returning ``(f(*args), gradients)``.
+
+    ``f`` must return a one-element tensor. The arguments named by ``argnums``
+    (an int or a tuple of ints) may be arrays, lists, numbers or tensors; each
+    is differentiated as a fresh float64 leaf (a float32 tensor stays float32).
+    Gradients are NumPy arrays: one array for an int ``argnums``, a tuple for
+    a tuple.
+    """
+    single = isinstance(argnums, int)
+    positions = (argnums,) if single else tuple(argnums)
+
+    def wrapped(*args, **kwargs):
+        args = list(args)
+        for i in positions:
+            if not -len(args) <= i < len(args):
+                raise IndexError(f"grad: argnums {argnums} asks for argument {i}, but "
+                                 f"{getattr(f, '__name__', 'f')} got {len(args)} argument(s)")
+            args[i] = _differentiable_leaf(args[i])
+        with _enabled():
+            out = f(*args, **kwargs)
+        if type(out) is not Tensor or out.data.size != 1:
+            shape = getattr(out, "shape", None)
+            raise TypeError(
+                f"grad: {getattr(f, '__name__', 'f')} must return a one-element Tensor, got "
+                f"{type(out).__name__}" + (f" of shape {shape}" if shape is not None else ""))
+        if out.requires_grad:
+            out.backward()
+        grads = tuple(args[i].grad if args[i].grad is not None else np.zeros_like(args[i].data)
+                      for i in positions)
+        return out.detach(), grads[0] if single else grads
+
+    wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def grad(f, argnums=0):
+    """Turn ``f`` into a function returning the gradient of ``f`` (see value_and_grad)."""
+    with_value = value_and_grad(f, argnums)
+
+    def wrapped(*args, **kwargs):
+        return with_value(*args, **kwargs)[1]
+
+    wrapped.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def _differentiable_leaf(x):
+    data = x.data if type(x) is Tensor else np.asarray(x)
+    if not np.issubdtype(data.dtype, np.floating):
+        data = data.astype(np.float64)
+    return Tensor(data, requires_grad=True)
+
+
+class _enabled:
+    """Record operations even inside no_grad (the functional API needs them)."""
+
+    def __enter__(self):
+        self._previous, _GradMode.enabled = _GradMode.enabled, True
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._previous
+        return False
