@@ -433,10 +433,10 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         a2 = a.reshape(1, -1) if a.ndim == 1 else a
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        if b.ndim == 1:  # restore the dimensions that 1-D operands dropped
+            g = g[..., None]
         if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
+            g = g[..., None, :]
         ga = gb = None
         if need_a:
             ga = g @ np.swapaxes(b2, -1, -2)

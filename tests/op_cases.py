@@ -1,0 +1,181 @@
+"""One table of operation cases, shared by the tests of every chapter.
+
+Each case names a minigrad function of tensors, the NumPy function it must
+agree with, the input shapes to try, where its inputs may lie, and (when it
+exists) the same function in PyTorch.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+import minigrad as mg
+
+# Broadcastable shape pairs: scalar, vectors, rows, columns, rank expansion.
+SHAPE_PAIRS = [
+    ((), ()), ((), (4,)), ((4,), ()), ((4,), (4,)), ((3, 4), (4,)), ((4,), (3, 4)),
+    ((3, 4), (1, 4)), ((3, 4), (3, 1)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 4)),
+    ((2, 3, 4), (2, 1, 4)), ((2, 1, 4), (3, 1)), ((3, 4), (2, 3, 4)), ((1,), (2, 3, 4)),
+]
+UNARY_SHAPES = [(), (4,), (3, 4), (2, 3, 4)]
+
+
+def values(shape, domain, rng):
+    """Float64 test inputs of ``shape`` inside ``domain``."""
+    x = rng.standard_normal(shape)
+    if domain == "positive":
+        return rng.uniform(0.5, 2.0, shape)
+    if domain == "away_from_zero":  # kinks (relu, abs) and poles (division) at 0
+        return np.sign(x + (x == 0)) * (0.3 + np.abs(x))
+    if domain == "unit":
+        return rng.uniform(-0.9, 0.9, shape)
+    return x
+
+
+@dataclass
+class OpCase:
+    name: str
+    fn: Callable                      # minigrad: tensors -> tensor
+    ref: Callable                     # numpy: arrays -> array
+    shapes: list                      # one tuple of input shapes per trial
+    domains: tuple = ("real",)        # one per input
+    torch: Optional[Callable] = None  # torch: tensors -> tensor
+    marks: tuple = field(default_factory=tuple)
+
+    def inputs(self, shapes, seed=0):
+        rng = np.random.default_rng(seed)
+        domains = self.domains * len(shapes) if len(self.domains) == 1 else self.domains
+        return [values(s, d, rng) for s, d in zip(shapes, domains)]
+
+
+def _unary(name, fn, ref, torch=None, domain="real"):
+    return OpCase(name, fn, ref, [(s,) for s in UNARY_SHAPES], (domain,), torch)
+
+
+def _binary(name, fn, ref, torch=None, domains=("real", "real")):
+    return OpCase(name, fn, ref, SHAPE_PAIRS, domains, torch)
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+ELEMENTWISE = [
+    _binary("add", lambda a, b: a + b, np.add, lambda a, b: a + b),
+    _binary("sub", lambda a, b: a - b, np.subtract, lambda a, b: a - b),
+    _binary("mul", lambda a, b: a * b, np.multiply, lambda a, b: a * b),
+    _binary("div", lambda a, b: a / b, np.divide, lambda a, b: a / b,
+            domains=("real", "away_from_zero")),
+    _binary("pow", lambda a, b: a ** b, np.power, lambda a, b: a ** b,
+            domains=("positive", "real")),
+    _binary("maximum", mg.maximum, np.maximum, lambda a, b: a.maximum(b)),
+    _binary("minimum", mg.minimum, np.minimum, lambda a, b: a.minimum(b)),
+    _binary("where", lambda a, b: mg.where(a.data > 0, a, b), lambda a, b: np.where(a > 0, a, b),
+            lambda a, b: a.where(a > 0, b)),
+    _unary("neg", lambda a: -a, np.negative, lambda a: -a),
+    _unary("exp", mg.exp, np.exp, lambda a: a.exp()),
+    _unary("log", mg.log, np.log, lambda a: a.log(), domain="positive"),
+    _unary("sqrt", mg.sqrt, np.sqrt, lambda a: a.sqrt(), domain="positive"),
+    _unary("abs", mg.abs, np.abs, lambda a: a.abs(), domain="away_from_zero"),
+    _unary("tanh", mg.tanh, np.tanh, lambda a: a.tanh()),
+    _unary("sigmoid", mg.sigmoid, _sigmoid, lambda a: a.sigmoid()),
+    _unary("relu", mg.relu, lambda a: np.maximum(a, 0), lambda a: a.relu(),
+           domain="away_from_zero"),
+    _unary("leaky_relu", lambda a: mg.leaky_relu(a, 0.1), lambda a: np.where(a > 0, a, 0.1 * a),
+           None, domain="away_from_zero"),
+    _unary("sin", mg.sin, np.sin, lambda a: a.sin()),
+    _unary("cos", mg.cos, np.cos, lambda a: a.cos()),
+    _unary("square", mg.square, np.square, lambda a: a * a),
+    _unary("pow_number", lambda a: a ** 3, lambda a: a ** 3, lambda a: a ** 3),
+    _unary("rpow", lambda a: 2.0 ** a, lambda a: 2.0 ** a, lambda a: 2.0 ** a),
+    _unary("rsub", lambda a: 1.5 - a, lambda a: 1.5 - a, lambda a: 1.5 - a),
+    _unary("rtruediv", lambda a: 1.5 / a, lambda a: 1.5 / a, lambda a: 1.5 / a,
+           domain="away_from_zero"),
+    _unary("clip", lambda a: mg.clip(a, -0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5),
+           lambda a: a.clamp(-0.5, 0.5)),
+]
+
+
+def _reduction(name, fn, ref, torch_name=None):
+    cases = []
+    for axis in (None, 0, 1, -1, (0, 2)):
+        for keepdims in (False, True):
+            torch = None
+            if torch_name:
+                def torch(a, axis=axis, keepdims=keepdims):
+                    dim = tuple(range(a.ndim)) if axis is None else axis
+                    if torch_name == "var":
+                        return a.var(dim=dim, keepdim=keepdims, unbiased=False)
+                    return getattr(a, torch_name)(dim=dim, keepdim=keepdims)
+            cases.append(OpCase(
+                f"{name}-axis{axis}-keep{keepdims}",
+                lambda a, axis=axis, keepdims=keepdims: fn(a, axis=axis, keepdims=keepdims),
+                lambda a, axis=axis, keepdims=keepdims: ref(a, axis=axis, keepdims=keepdims),
+                [((2, 3, 4),)], ("real",), torch))
+    return cases
+
+
+REDUCTIONS = (_reduction("sum", mg.sum, np.sum, "sum") + _reduction("mean", mg.mean, np.mean, "mean")
+              + _reduction("var", mg.var, np.var, "var") + _reduction("max", mg.max, np.max, "amax")
+              + _reduction("min", mg.min, np.min, "amin"))
+
+MATMUL_SHAPES = [((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 2)), ((3, 4), (4, 2)),
+                 ((2, 3, 4), (4, 2)), ((2, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)),
+                 ((4,), (2, 4, 3)), ((2, 3, 4), (4,))]
+LINALG = [OpCase("matmul", lambda a, b: a @ b, np.matmul, MATMUL_SHAPES, ("real", "real"),
+                 lambda a, b: a @ b)]
+
+X234 = [((2, 3, 4),)]
+SHAPES = [
+    OpCase("reshape", lambda a: a.reshape(4, -1), lambda a: a.reshape(4, -1), X234, ("real",),
+           lambda a: a.reshape(4, -1)),
+    OpCase("transpose", lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(2, 0, 1), X234,
+           ("real",), lambda a: a.permute(2, 0, 1)),
+    OpCase("T", lambda a: a.T, lambda a: a.T, [((3, 4),)], ("real",), lambda a: a.T),
+    OpCase("flatten", lambda a: a.flatten(1), lambda a: a.reshape(2, -1), X234, ("real",),
+           lambda a: a.flatten(1)),
+    OpCase("squeeze", lambda a: a.squeeze(), np.squeeze, [((1, 3, 1, 4),)], ("real",),
+           lambda a: a.squeeze()),
+    OpCase("unsqueeze", lambda a: a.unsqueeze(1), lambda a: np.expand_dims(a, 1), [((3, 4),)],
+           ("real",), lambda a: a.unsqueeze(1)),
+    OpCase("broadcast_to", lambda a: a.broadcast_to((2, 3, 4)),
+           lambda a: np.broadcast_to(a, (2, 3, 4)), [((3, 1),), ((4,),), ((),)], ("real",),
+           lambda a: a.broadcast_to((2, 3, 4))),
+    OpCase("repeat", lambda a: a.repeat(2, axis=1), lambda a: np.repeat(a, 2, axis=1),
+           [((3, 4),)], ("real",), lambda a: a.repeat_interleave(2, dim=1)),
+    OpCase("repeat_flat", lambda a: a.repeat([1, 0, 2]), lambda a: np.repeat(a, [1, 0, 2]),
+           [((3,),)], ("real",)),
+    OpCase("tile", lambda a: a.tile((2, 1, 3)), lambda a: np.tile(a, (2, 1, 3)), [((3, 4),)],
+           ("real",), lambda a: a.tile((2, 1, 3))),
+    OpCase("concatenate", lambda a, b: mg.concatenate([a, b, a], axis=1),
+           lambda a, b: np.concatenate([a, b, a], axis=1), [((2, 3), (2, 1))], ("real", "real"),
+           None),
+    OpCase("stack", lambda a, b: mg.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], axis=-1),
+           [((2, 3), (2, 3))], ("real", "real"), None),
+    OpCase("split", lambda a: mg.stack(mg.split(a, 2, axis=1)[::-1]),
+           lambda a: np.stack(np.split(a, 2, axis=1)[::-1]), [((3, 4),)], ("real",)),
+    OpCase("getitem_slice", lambda a: a[1:, ::2], lambda a: a[1:, ::2], X234, ("real",),
+           lambda a: a[1:, ::2]),
+    OpCase("getitem_int", lambda a: a[1, :, -1], lambda a: a[1, :, -1], X234, ("real",),
+           lambda a: a[1, :, -1]),
+    OpCase("getitem_repeated", lambda a: a[[0, 2, 0, 0]], lambda a: a[[0, 2, 0, 0]],
+           [((3, 4),)], ("real",), lambda a: a[[0, 2, 0, 0]]),
+    OpCase("getitem_pairs", lambda a: a[[0, 1, 1], [2, 2, 2]], lambda a: a[[0, 1, 1], [2, 2, 2]],
+           [((3, 4),)], ("real",), lambda a: a[[0, 1, 1], [2, 2, 2]]),
+    OpCase("getitem_mask", lambda a: a[a.data > 0], lambda a: a[a > 0], X234, ("real",), None),
+    OpCase("getitem_newaxis", lambda a: a[None, ..., 0], lambda a: a[None, ..., 0], X234,
+           ("real",), lambda a: a[None, ..., 0]),
+]
+
+ALL = ELEMENTWISE + REDUCTIONS + LINALG + SHAPES
+
+
+def expand(cases):
+    """(case, shapes) pairs for pytest's parametrize, with readable ids."""
+    params, ids = [], []
+    for case in cases:
+        for shapes in case.shapes:
+            params.append((case, shapes))
+            ids.append(f"{case.name}-{'-'.join(str(s).replace(' ', '') for s in shapes)}")
+    return params, ids

@@ -1,0 +1,366 @@
+"""Chapter 2: Tensor, the Function contract, vector-Jacobian products, grad."""
+
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import Function, Tensor
+from op_cases import ELEMENTWISE, LINALG, REDUCTIONS, expand
+
+pytestmark = pytest.mark.ch02
+
+CASES, IDS = expand(ELEMENTWISE + REDUCTIONS + LINALG)
+
+
+@pytest.mark.parametrize("case, shapes", CASES, ids=IDS)
+def test_forward_matches_numpy(case, shapes):
+    arrays = case.inputs(shapes)
+    out = case.fn(*[mg.tensor(a) for a in arrays])
+    expected = case.ref(*arrays)
+    assert out.shape == np.shape(expected)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case, shapes", CASES, ids=IDS)
+def test_gradient_matches_central_differences_and_dot_product_test(case, shapes):
+    assert mg.gradcheck(case.fn, *case.inputs(shapes))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case, shapes", [p for p in CASES if p[0].torch], ids=[
+    i for p, i in zip(CASES, IDS) if p[0].torch])
+def test_gradient_matches_pytorch(case, shapes):
+    torch = pytest.importorskip("torch")
+    arrays = case.inputs(shapes)
+    ours = [mg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, ref = case.fn(*ours), case.torch(*theirs)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    v = np.random.default_rng(1).standard_normal(out.shape)
+    out.backward(v)
+    ref.backward(torch.tensor(v))
+    for mine, t in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# -- the Tensor itself -------------------------------------------------------------
+
+def test_python_data_becomes_float64_and_arrays_keep_their_dtype():
+    assert mg.tensor([1, 2, 3]).dtype == np.float64
+    assert mg.tensor(2).dtype == np.float64
+    assert mg.tensor([1, 2], dtype=np.int32).dtype == np.int32
+    assert mg.tensor(np.arange(3, dtype=np.float32)).dtype == np.float32
+    assert mg.tensor(np.arange(3)).dtype == np.int64
+
+
+def test_tensor_copies_its_data():
+    a = np.ones(3)
+    t = mg.tensor(a)
+    a[0] = 5
+    assert t.data[0] == 1
+
+
+def test_tensor_attributes_and_conversions():
+    t = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    assert (t.shape, t.ndim, t.size, len(t)) == ((2, 3), 2, 6, 2)
+    assert t.requires_grad and t.grad is None and t.is_leaf
+    assert isinstance(t.numpy(), np.ndarray)
+    assert mg.tensor([[7.0]]).item() == 7.0
+    d = (t * 2).detach()
+    assert not d.requires_grad and d.is_leaf
+    with pytest.raises(ValueError, match="only one-element tensors"):
+        t.item()
+
+
+def test_repr_is_readable():
+    assert repr(mg.tensor([1.0, 2.5])) == "tensor([1. , 2.5])"
+    assert repr(mg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
+    assert "grad_fn=Mul" in repr(mg.tensor([1.0], requires_grad=True) * 2)
+    assert "dtype=float32" in repr(mg.tensor([1.0], dtype=np.float32))
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
+        mg.tensor(np.arange(3), requires_grad=True)
+    with pytest.raises(TypeError, match="int64"):
+        mg.arange(3, dtype=np.int64).requires_grad_()
+
+
+def test_constructors():
+    mg.manual_seed(0)
+    assert mg.zeros(2, 3).shape == (2, 3) and mg.zeros((2, 3)).data.sum() == 0
+    assert mg.ones(4).data.sum() == 4
+    assert mg.full((2, 2), 7.0).data.tolist() == [[7, 7], [7, 7]]
+    base = mg.tensor([[1.0, 2.0]])
+    assert mg.zeros_like(base).shape == mg.ones_like(base).shape == mg.full_like(base, 3).shape
+    assert np.array_equal(mg.eye(3).data, np.eye(3))
+    assert mg.arange(5).data.tolist() == [0, 1, 2, 3, 4]
+    assert mg.arange(1, 2, 0.5).data.tolist() == [1.0, 1.5]
+    assert mg.linspace(0, 1, 3).data.tolist() == [0.0, 0.5, 1.0]
+    assert mg.rand(2, 3).shape == (2, 3) and mg.randn(4, dtype=np.float32).dtype == np.float32
+    for make in (mg.zeros, mg.ones, mg.rand, mg.randn):
+        assert make(2, requires_grad=True).requires_grad
+    assert mg.arange(3, requires_grad=True).dtype == np.float64
+
+
+def test_manual_seed_reproduces_random_tensors():
+    mg.manual_seed(42)
+    a, b = mg.randn(3), mg.rand(3)
+    mg.manual_seed(42)
+    assert np.array_equal(a.data, mg.randn(3).data) and np.array_equal(b.data, mg.rand(3).data)
+
+
+def test_comparisons_give_boolean_tensors_without_grad():
+    a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for result in (a > 1, a >= 2, a < 2, a <= 1, a == 2, a != 2):
+        assert result.dtype == bool and not result.requires_grad
+    assert (a > 1).data.tolist() == [False, True, True]
+    assert (a == np.array([1.0, 0.0, 3.0])).data.tolist() == [True, False, True]
+
+
+def test_float32_stays_float32_with_python_numbers():
+    x = mg.randn(3, dtype=np.float32, requires_grad=True)
+    y = (x * 2.0 + 1).exp().sum()
+    assert y.dtype == np.float32
+    y.backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_operators_accept_arrays_and_numbers_on_either_side():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    arr = np.array([3.0, 4.0])
+    for out in (arr + a, a + arr, arr * a, arr - a, arr / a, 2 ** a, arr @ a):
+        assert isinstance(out, Tensor) and out.requires_grad
+
+
+# -- backward ----------------------------------------------------------------------
+
+def test_backward_seeds_one_for_one_element_tensors():
+    x = mg.tensor([2.0], requires_grad=True)
+    (x * x).backward()
+    assert x.grad.tolist() == [4.0]
+
+
+def test_non_scalar_backward_needs_a_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*backward\(gradient\)"):
+        (x * 2).backward()
+    (x * 2).backward(np.array([1.0, 10.0]))
+    assert x.grad.tolist() == [2.0, 20.0]
+    with pytest.raises(ValueError, match="gradient has shape"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_backward_through_a_tensor_without_grad_is_refused():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mg.tensor([1.0]).sum().backward()
+
+
+def test_gradients_accumulate_into_leaves_only():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.sum().backward()
+    h2 = x * 3
+    h2.sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0] and h.grad is None
+
+
+def test_retain_grad_keeps_an_interior_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = (x * 3).retain_grad()
+    (h * h).sum().backward()
+    assert h.grad.tolist() == [6.0, 12.0]
+
+
+def test_graph_is_freed_after_backward():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="already freed.*retain_graph=True"):
+        y.backward()
+    z = (x.exp() * x).sum()
+    z.backward(retain_graph=True)
+    z.backward()
+    assert np.allclose(x.grad, 3 * (np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0]))))
+
+
+def test_no_grad_records_nothing():
+    x = mg.tensor([1.0], requires_grad=True)
+    with mg.no_grad():
+        y = x * 2
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled() and not y.requires_grad and y._ctx is None
+
+    @mg.no_grad()
+    def double(t):
+        return t * 2
+    assert not double(x).requires_grad
+
+
+def test_memory_stays_flat_over_many_training_steps():
+    rng = np.random.default_rng(0)
+    X = mg.tensor(rng.standard_normal((64, 20)))
+    W = mg.tensor(rng.standard_normal((20, 10)) * 0.1, requires_grad=True)
+
+    def step():
+        loss = ((X @ W).tanh() ** 2).mean()
+        W.grad = None
+        loss.backward()
+        W.data -= 0.1 * W.grad
+        return loss  # kept alive on purpose: its graph must still be freed
+
+    for _ in range(50):
+        step()
+    gc.collect()
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    kept = [step() for _ in range(2000)]
+    grown = tracemalloc.get_traced_memory()[0] - start
+    tracemalloc.stop()
+    assert len(kept) == 2000
+    assert grown < 3_000_000, f"memory grew by {grown} bytes over 2000 steps"
+
+
+def test_a_node_reused_many_times():
+    x = mg.tensor([0.5, -1.0], requires_grad=True)
+    total = x
+    for _ in range(200):
+        total = total + x * x
+    total.sum().backward()
+    assert np.allclose(x.grad, 1 + 200 * 2 * x.data)
+
+
+def test_a_10000_op_chain():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    y.sum().backward()
+    assert np.allclose(x.grad, 1.0001 ** 10_000)
+
+
+def test_max_ties_share_the_gradient_equally():
+    x = mg.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]], requires_grad=True)
+    x.max(axis=1).sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.5, 0.5], [0.5, 0.0, 0.5]]
+    m = mg.tensor([2.0, 2.0], requires_grad=True)
+    n = mg.tensor([2.0, 1.0], requires_grad=True)
+    mg.maximum(m, n).sum().backward()
+    assert m.grad.tolist() == [0.5, 1.0] and n.grad.tolist() == [0.5, 0.0]
+
+
+def test_argmax_has_no_gradient():
+    x = mg.tensor([[1.0, 5.0], [7.0, 2.0]], requires_grad=True)
+    assert x.argmax(axis=1).data.tolist() == [1, 0] and not x.argmax().requires_grad
+    assert mg.argmin(x).item() == 0
+
+
+# -- the functional API ---------------------------------------------------------------
+
+def test_grad_of_the_course_example():
+    x = [1, 3, 4, 5, 6]
+    b = [2, 4, 5, 8, 9]
+
+    def s(x, b):
+        return mg.sum(mg.square(x) * b + mg.square(x))
+
+    assert s(x, b).item() == 729
+    gx, gb = mg.grad(s, argnums=(0, 1))(x, b)
+    assert gx.tolist() == [6, 30, 48, 90, 120] and gb.tolist() == [1, 9, 16, 25, 36]
+    assert mg.grad(s)(x, b).tolist() == [6, 30, 48, 90, 120]
+    value, g = mg.value_and_grad(s, argnums=1)(np.array(x), mg.tensor(b))
+    assert value.item() == 729 and g.tolist() == [1, 9, 16, 25, 36]
+
+
+def test_grad_errors_are_clear():
+    with pytest.raises(TypeError, match="must return a one-element Tensor.*shape \\(2,\\)"):
+        mg.grad(lambda x: x * 2)([1.0, 2.0])
+    with pytest.raises(IndexError, match="argnums 3"):
+        mg.grad(lambda x: x.sum(), argnums=3)([1.0])
+
+
+def test_grad_works_inside_no_grad():
+    with mg.no_grad():
+        assert mg.grad(lambda x: (x * x).sum())([3.0]).tolist() == [6.0]
+
+
+# -- extending: a learner's own Function ----------------------------------------------
+
+class Cube(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * 3 * x ** 2
+
+
+class CubeWithBug(Cube):
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * x ** 2  # forgot the 3
+
+
+class AddWithoutSecondGradient(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, np.zeros_like(g)
+
+
+def test_a_custom_function_works_and_passes_gradcheck():
+    x = mg.tensor([1.0, -2.0], requires_grad=True)
+    Cube.apply(x).sum().backward()
+    assert x.grad.tolist() == [3.0, 12.0]
+    assert mg.gradcheck(Cube.apply, np.array([0.5, -1.5, 2.0]))
+
+
+def test_gradcheck_explains_a_wrong_gradient():
+    with pytest.raises(mg.GradcheckError, match=r"(?s)input 0.*element \(0,\).*3 times too small"):
+        mg.gradcheck(CubeWithBug.apply, np.array([0.5, -1.5, 2.0]))
+    with pytest.raises(mg.GradcheckError, match="(?s)input 1.*no gradient"):
+        mg.gradcheck(AddWithoutSecondGradient.apply, np.ones(3), np.ones(3))
+    assert mg.gradcheck(CubeWithBug.apply, np.ones(2), raise_exception=False) is False
+
+
+def test_a_function_returning_too_few_gradients_is_named():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="bad.backward returned 1 gradient.*2 input"):
+        Bad.apply(x, x).sum().backward()
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: mg.ones(3) + mg.ones(4), ValueError, r"add: .*\(3,\).*\(4,\)"),
+    (lambda: mg.ones(2, 3) * mg.ones(3, 2), ValueError, r"mul: .*\(2, 3\).*\(3, 2\)"),
+    (lambda: mg.ones(2, 3) @ mg.ones(2, 3), ValueError, r"matmul: shapes \(2, 3\) and \(2, 3\)"),
+    (lambda: mg.ones(3) @ mg.tensor(2.0), ValueError, "matmul: both operands"),
+    (lambda: mg.ones(2, 3).sum(axis=2), np.exceptions.AxisError, "sum: axis 2 is out of bounds"),
+    (lambda: mg.ones(2, 3).max(axis=(0, 0)), ValueError, "max: repeated axis"),
+    (lambda: mg.ones(0).max(), ValueError, "max: cannot reduce an empty tensor"),
+    (lambda: mg.ones(2, 3) + "a", TypeError, "add: cannot use str"),
+    (lambda: mg.tensor("abc"), (TypeError, ValueError), "."),
+])
+def test_bad_input_gets_a_clear_error(make, error, words):
+    with pytest.raises(error, match=words):
+        make()

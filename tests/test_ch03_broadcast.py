@@ -1,0 +1,147 @@
+"""Chapter 3: broadcasting, unbroadcast, reshaping and indexing."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad as mg
+from minigrad import unbroadcast
+from op_cases import SHAPES, expand
+
+pytestmark = pytest.mark.ch03
+
+CASES, IDS = expand(SHAPES)
+
+
+@pytest.mark.parametrize("case, shapes", CASES, ids=IDS)
+def test_forward_matches_numpy(case, shapes):
+    arrays = case.inputs(shapes)
+    out = case.fn(*[mg.tensor(a) for a in arrays])
+    np.testing.assert_array_equal(out.data, case.ref(*arrays))
+
+
+@pytest.mark.parametrize("case, shapes", CASES, ids=IDS)
+def test_gradient_matches_central_differences_and_dot_product_test(case, shapes):
+    assert mg.gradcheck(case.fn, *case.inputs(shapes))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case, shapes", [p for p in CASES if p[0].torch], ids=[
+    i for p, i in zip(CASES, IDS) if p[0].torch])
+def test_gradient_matches_pytorch(case, shapes):
+    torch = pytest.importorskip("torch")
+    arrays = case.inputs(shapes)
+    ours = [mg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, ref = case.fn(*ours), case.torch(*theirs)
+    v = np.random.default_rng(1).standard_normal(out.shape)
+    out.backward(v)
+    ref.backward(torch.tensor(v))
+    for mine, t in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad, t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+# -- unbroadcast ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("grad_shape, shape, axes", [
+    ((3, 4), (3, 4), None),
+    ((3, 4), (4,), (0,)),
+    ((3, 4), (1, 4), (0,)),
+    ((3, 4), (3, 1), (1,)),
+    ((3, 4), (), (0, 1)),
+    ((2, 3, 4), (3, 1), (0, 2)),
+    ((2, 3, 4), (1, 1, 1), (0, 1, 2)),
+    ((2, 3, 4), (2, 1, 4), (1,)),
+])
+def test_unbroadcast_sums_the_broadcast_axes(grad_shape, shape, axes):
+    g = np.arange(np.prod(grad_shape), dtype=float).reshape(grad_shape)
+    expected = g if axes is None else g.sum(axis=axes).reshape(shape)
+    out = unbroadcast(g, shape)
+    assert out.shape == shape
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_unbroadcast_refuses_a_bigger_target():
+    with pytest.raises(ValueError, match="fewer dimensions"):
+        unbroadcast(np.ones(3), (2, 3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
+                                                 max_side=3),
+       op=st.sampled_from(["add", "sub", "mul", "div", "maximum"]),
+       seed=st.integers(0, 2**16))
+def test_random_broadcast_pairs_pass_gradcheck(shapes, op, seed):
+    rng = np.random.default_rng(seed)
+    a, b = (rng.standard_normal(s) for s in shapes.input_shapes)
+    b = np.sign(b + (b == 0)) * (0.5 + np.abs(b))  # keep division away from 0
+    fn = {"add": mg.add, "sub": mg.sub, "mul": mg.mul, "div": mg.div, "maximum": mg.maximum}[op]
+    assert fn(mg.tensor(a), mg.tensor(b)).shape == shapes.result_shape
+    assert mg.gradcheck(fn, a, b)
+
+
+# -- regressions ------------------------------------------------------------------------
+
+def test_a_bias_added_to_a_batch_gets_the_summed_gradient():
+    x = mg.randn(5, 3)
+    b = mg.zeros(3, requires_grad=True)
+    (x + b).sum().backward()
+    assert b.grad.tolist() == [5.0, 5.0, 5.0]
+
+
+def test_rank_expanding_broadcast():
+    a = mg.tensor(np.ones((3, 1)), requires_grad=True)
+    b = mg.tensor(np.ones(4), requires_grad=True)
+    (a * b * mg.ones(2, 3, 4)).sum().backward()
+    assert a.grad.shape == (3, 1) and np.all(a.grad == 8)
+    assert b.grad.shape == (4,) and np.all(b.grad == 6)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+def test_mean_and_max_along_each_axis(axis):
+    x = np.random.default_rng(axis + 5).standard_normal((2, 3, 4))
+    assert mg.gradcheck(lambda t: t.mean(axis=axis), x)
+    assert mg.gradcheck(lambda t: t.max(axis=axis, keepdims=True), x)
+
+
+def test_repeated_index_gather_accumulates():
+    x = mg.tensor([10.0, 20.0, 30.0], requires_grad=True)
+    x[np.array([0, 2, 0, 0])].sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+def test_boolean_mask_and_tensor_index():
+    x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    x[x > 0].sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0]
+    y = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y[mg.tensor(np.array([2, 2]))].sum().backward()
+    assert y.grad.tolist() == [0.0, 0.0, 2.0]
+
+
+def test_split_parts_and_transpose_forms():
+    x = mg.arange(12.0).reshape(3, 4)
+    assert [p.shape for p in x.split([1, 3], axis=1)] == [(3, 1), (3, 2), (3, 1)]
+    assert x.transpose().shape == x.transpose((1, 0)).shape == x.T.shape == (4, 3)
+    assert mg.expand_dims(x, -1).shape == (3, 4, 1)
+
+
+# -- bad input --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: mg.ones(2, 3).reshape(4, 2), ValueError,
+     r"reshape: cannot reshape a tensor of shape \(2, 3\) \(6 elements\) into shape \(4, 2\)"),
+    (lambda: mg.ones(2, 3).transpose(0, 0), ValueError, "transpose: axes"),
+    (lambda: mg.ones(2, 3).broadcast_to((4, 3, 2)), ValueError, "broadcast_to: cannot broadcast"),
+    (lambda: mg.ones(2, 3).squeeze(0), ValueError, "squeeze: axis 0 has length 2"),
+    (lambda: mg.ones(2, 3).unsqueeze(5), np.exceptions.AxisError, "unsqueeze: axis 5"),
+    (lambda: mg.ones(2, 3)[5], IndexError, r"getitem: .*shape \(2, 3\)"),
+    (lambda: mg.concatenate([mg.ones(2, 3), mg.ones(3, 2)]), ValueError, "concatenate: "),
+    (lambda: mg.stack([mg.ones(2), mg.ones(3)]), ValueError, "stack: all tensors need the same"),
+    (lambda: mg.ones(5).split(2), ValueError, "split: axis 0 of length 5 cannot be split into 2"),
+])
+def test_bad_input_gets_a_clear_error(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
