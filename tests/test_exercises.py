@@ -1,9 +1,12 @@
 """The exercise machinery: checks in both directions, and student notebooks."""
 
+import inspect
+
 import nbformat
+import numpy as np
 import pytest
 
-from minigrad import Value
+from minigrad import Function, Value
 from minigrad.exercises import EXERCISES, check, lookup, use
 from minigrad.exercises import notebooks
 from minigrad.exercises.__main__ import main
@@ -24,6 +27,9 @@ def test_a_stub_is_reported_as_not_implemented(exercise_id):
     def stub(*args, **kwargs):
         raise NotImplementedError(f"Exercise {exercise_id}")
 
+    if inspect.isclass(EXERCISES[exercise_id].reference):  # a Function to write
+        stub = type("Stub", (Function,), {"forward": staticmethod(stub),
+                                          "backward": staticmethod(stub)})
     result = check(exercise_id, stub)
     assert result.status == NOT_IMPLEMENTED
     assert "Replace the `raise NotImplementedError" in repr(result)
@@ -79,6 +85,24 @@ def _forward_order_backward(root):
         node._backward()
 
 
+class _softplus_with_wrong_derivative(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.logaddexp(0, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.exp(x)
+
+
+def _gather_with_assignment(x_shape, index, g):
+    grad = np.zeros(x_shape)
+    grad[index] += g
+    return grad
+
+
 def _uphill_step(model, X, y, lr):
     from minigrad.exercises.ch01 import hinge_loss
     loss = hinge_loss([model([Value(a), Value(b)]) for a, b in X], y)
@@ -100,6 +124,18 @@ WRONG = [
     ("1.4", lambda root: [root], "expected the 5 nodes"),
     ("1.5", _forward_order_backward, "reverse"),
     ("1.6", _uphill_step, "step *down* the gradient"),
+    ("2.1", lambda x: np.diag(1 - np.tanh(x)), "1 - tanh(x_i)²"),
+    ("2.2", lambda x, g: 1 - np.tanh(x) ** 2, "multiply g"),
+    ("2.3", lambda shape, axis, g: g, "expected shape (2, 3)"),
+    ("2.4", lambda x, axis, g: np.broadcast_to(np.expand_dims(g, axis), x.shape), "largest"),
+    ("2.5", lambda a, b, g: (g @ b.T, g.T @ a), "gb"),
+    ("2.6", _softplus_with_wrong_derivative, "sigmoid"),
+    ("3.1", lambda a, b: tuple(max(m, n) for m, n in zip(a, b)), "pad the shorter"),
+    ("3.2", lambda g, shape: g.sum(axis=0), "keepdims"),
+    ("3.3", lambda a_shape, b_shape, g: (g, g), "summed back"),
+    ("3.4", _gather_with_assignment, "np.add.at"),
+    ("3.5", lambda axes, g: g.transpose(axes), "np.argsort"),
+    ("3.6", lambda x_shape, repeats, axis, g: g[::repeats] if axis == 0 else g, "reshape g"),
 ]
 
 

@@ -22,6 +22,7 @@ ERROR = "raised an error"
 STATUSES = (PASSED, FAILED, NOT_IMPLEMENTED, ERROR)
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__))
 
 
 class CheckFailed(AssertionError):
@@ -96,12 +97,39 @@ def expect_close(got, expected, what, hint="", tol=1e-6):
         raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
 
 
+def expect_array(got, expected, what, hint="", tol=1e-6):
+    """Fail unless the array ``got`` has ``expected``'s shape and values."""
+    import numpy as np
+
+    got_data = getattr(got, "data", got)  # a Tensor is fine too
+    try:
+        got_array = np.asarray(got_data, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what}: expected an array, got {type(got).__name__}") from None
+    expected = np.asarray(expected, dtype=np.float64)
+    suffix = f"\nHint: {hint}" if hint else ""
+    if got_array.shape != expected.shape:
+        raise CheckFailed(f"{what}: expected shape {expected.shape}, got shape "
+                          f"{got_array.shape}.{suffix}")
+    close = np.isclose(got_array, expected, rtol=tol, atol=tol)
+    if not close.all():
+        i = tuple(int(n) for n in np.argwhere(~close)[0])
+        raise CheckFailed(f"{what}: wrong value at index {i}: expected {expected[i]:.6g}, got "
+                          f"{got_array[i]:.6g} ({int((~close).sum())} of {close.size} "
+                          f"values differ).{suffix}")
+
+
 # -- running a check ----------------------------------------------------------
 
 def _signature_problem(fn, exercise):
     """A sentence saying why ``fn`` cannot be called like the exercise asks, or None."""
     if not callable(fn):
         return f"expected a function, got {type(fn).__name__} {fn!r}."
+    if inspect.isclass(exercise.reference):
+        if not (inspect.isclass(fn) and issubclass(fn, exercise.reference.__mro__[1])):
+            return (f"expected a subclass of {exercise.reference.__mro__[1].__name__}, "
+                    f"got {fn!r}.")
+        return None
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):
@@ -117,10 +145,15 @@ def _signature_problem(fn, exercise):
     return None
 
 
+def _is_library(filename):
+    path = os.path.abspath(filename)
+    return (path.startswith(_PACKAGE_DIR) or "site-packages" in path
+            or path.startswith(_STDLIB_DIR))
+
+
 def _where_in_learner_code(exc):
-    """'line N: `code`' for the innermost frame outside minigrad, if any."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+    """'line N: `code`' for the innermost frame of the learner's own code, if any."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _is_library(f.filename)]
     if not frames:
         return ""
     frame = frames[-1]
