@@ -261,6 +261,9 @@ class Tensor:
     def cos(self): return F.cos(self)
     def square(self): return F.square(self)
     def clip(self, min=None, max=None): return F.clip(self, min, max)
+    def maximum(self, other): return F.maximum(self, other)
+    def minimum(self, other): return F.minimum(self, other)
+    def where(self, condition, other): return F.where(condition, self, other)
 
     def sum(self, axis=None, keepdims=False): return F.sum(self, axis, keepdims)
     def mean(self, axis=None, keepdims=False): return F.mean(self, axis, keepdims)

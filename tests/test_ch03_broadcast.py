@@ -145,3 +145,33 @@ def test_split_parts_and_transpose_forms():
 def test_bad_input_gets_a_clear_error(make, error, words):
     with pytest.raises(error, match=words):
         make()
+
+
+# -- pictures ------------------------------------------------------------------------------
+
+def test_draw_graph_shows_shapes_and_marks_unbroadcast_edges():
+    x = mg.randn(5, 3)
+    x.label = "x"
+    b = mg.zeros(3, requires_grad=True)
+    b.label = "b"
+    y = (x + b).tanh().sum()
+    y.backward(retain_graph=True)
+    source = mg.draw_graph(y).source
+    assert "b | shape (3,) | grad (3,)" in source
+    assert "x | shape (5, 3)" in source
+    assert 'label="sum to (3,)"' in source and "color=red" in source
+    assert source.count("sum to") == 1  # only the broadcast input
+
+
+def test_draw_graph_says_when_backward_freed_the_graph():
+    x = mg.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    y.backward()
+    assert "backward(retain_graph=True)" in mg.draw_graph(y).source
+
+
+def test_tensor_methods_for_two_input_elementwise_ops():
+    a, b = mg.tensor([1.0, 5.0]), mg.tensor([3.0, 2.0])
+    assert a.maximum(b).data.tolist() == [3.0, 5.0]
+    assert a.minimum(b).data.tolist() == [1.0, 2.0]
+    assert a.where(a > 2, b).data.tolist() == [3.0, 5.0]
