@@ -1,8 +1,8 @@
 """minigrad: automatic differentiation built chapter by chapter.
 
 Chapter 1 gives the scalar :class:`Value`; Chapters 2–3 the :class:`Tensor`
-and its operations; later chapters add losses, neural-network modules,
-optimizers and a GPU backend.
+and its operations; Chapter 4 the losses (:mod:`minigrad.functional`); later
+chapters add neural-network modules, optimizers and a GPU backend.
 """
 
 # tensor first: it completes its own import cycle with functions and autograd.
@@ -16,7 +16,7 @@ from minigrad.functions import (abs, add, argmax, argmin, broadcast_to, clip, co
                                 reshape, sigmoid, sin, split, sqrt, square, squeeze, stack, sub,
                                 sum, tanh, tile, transpose, unsqueeze, var, where)
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad import data, exercises, viz
+from minigrad import data, exercises, functional, viz
 from minigrad.rng import manual_seed
 from minigrad.scalar import MLP, Layer, Neuron, Value, topological_order
 from minigrad.viz import draw_graph
@@ -38,5 +38,5 @@ __all__ = [
     "reshape", "transpose", "flatten", "squeeze", "unsqueeze", "expand_dims", "broadcast_to",
     "repeat", "tile", "concatenate", "stack", "split", "unbroadcast",
     # modules
-    "data", "exercises", "viz",
+    "data", "exercises", "functional", "viz",
 ]

@@ -136,6 +136,14 @@ WRONG = [
     ("3.4", _gather_with_assignment, "np.add.at"),
     ("3.5", lambda axes, g: g.transpose(axes), "np.argsort"),
     ("3.6", lambda x_shape, repeats, axis, g: g[::repeats] if axis == 0 else g, "reshape g"),
+    ("4.1", lambda x: np.log(np.exp(x).sum(axis=-1)), "subtract each row's maximum"),
+    ("4.2", lambda x: np.log(np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)), "x - logsumexp"),
+    ("4.3", lambda s, g: s * g, "diag(s) - s sᵀ"),
+    ("4.4", lambda z, y: np.exp(z) / np.exp(z).sum(1, keepdims=True) - np.eye(3)[y],
+     "5 times too large"),
+    ("4.5", lambda y, c: np.eye(y.max() + 1)[y], "num_classes"),
+    ("4.6", lambda z, y: -np.mean(y * np.log(1 / (1 + np.exp(-z)))
+                                  + (1 - y) * np.log(1 - 1 / (1 + np.exp(-z)))), "max(z, 0)"),
 ]
 
 

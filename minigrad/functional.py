@@ -1,0 +1,302 @@
+"""Chapter 4: from scores to probabilities to a loss, without overflow.
+
+Conventionally imported as ``F``::
+
+    import minigrad.functional as F
+    loss = F.cross_entropy(logits, labels)
+
+Stability comes from one identity: for any constant ``m``,
+``log Σ exp(x) = m + log Σ exp(x - m)``; with ``m = max(x)`` every exponent is
+at most 0, so nothing overflows and the largest term is exactly 1.
+
+Fused primitives (each checked against its composite in the tests):
+``LogSumExp``, ``CrossEntropy`` (VJP ``(softmax - target) / N``),
+``BinaryCrossEntropy`` and ``BinaryCrossEntropyWithLogits`` (VJP
+``sigmoid(z) - y``).
+"""
+
+import numpy as np
+
+from minigrad.autograd import Function
+from minigrad.functions import _normalize_axis, mean
+from minigrad.tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _stable_log_softmax(x, axis):
+    """log softmax of an array along ``axis`` (keeps dims), by max subtraction."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+class LogSumExp(Function):
+    """f = log Σ exp(x) along axis;  gx = g * softmax(x)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=-1, keepdims=False):
+        axes = _normalize_axis(axis, x.ndim, "logsumexp")
+        m = x.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # rows of -inf stay -inf, not nan
+        with np.errstate(divide="ignore"):  # log(0) = -inf for rows of -inf
+            out = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
+        ctx.save_for_backward(x, out)
+        return out if keepdims else out.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        return g.reshape(out.shape) * np.exp(x - out)
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    """log(sum(exp(x))) along ``axis``, computed without overflow."""
+    return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x): log-probabilities that never overflow or give log(0)."""
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis``: probabilities, computed stably."""
+    return log_softmax(x, axis).exp()
+
+
+# -- losses for classes ------------------------------------------------------------
+
+def _check_reduction(op, reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _class_targets(op, logits, target):
+    """Validate ``target`` against ``logits`` (N, C); say whether it holds indices."""
+    shape = np.shape(_raw(logits))
+    if len(shape) != 2:
+        raise ValueError(f"{op}: expected scores of shape (N, C), got shape {shape}")
+    n, c = shape
+    t = _raw(target)
+    if t.ndim == 1:
+        if not np.issubdtype(t.dtype, np.integer):
+            raise TypeError(
+                f"{op}: a target of shape {t.shape} must hold integer class indices, got "
+                f"dtype {t.dtype}; for probabilities or one-hot targets pass shape ({n}, {c})")
+        if len(t) != n:
+            raise ValueError(f"{op}: {n} rows of scores but {len(t)} targets "
+                             f"(scores {shape}, target {t.shape})")
+        if t.size and (t.min() < 0 or t.max() >= c):
+            bad = t[(t < 0) | (t >= c)][0]
+            raise IndexError(f"{op}: class index {bad} is out of range for {c} classes "
+                             f"(valid: 0 to {c - 1})")
+        return True
+    if t.shape != shape:
+        raise ValueError(f"{op}: target of shape {t.shape} does not match scores of shape "
+                         f"{shape}; pass class indices of shape ({n},) or probabilities of "
+                         f"shape ({n}, {c})")
+    return False
+
+
+def _reduce(losses, reduction, n):
+    if reduction == "mean":
+        return losses.sum() / max(n, 1)
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy, fused.
+
+    f_i = -Σ_c t_ic log softmax(z)_ic (then mean or sum over rows);
+    gz = (softmax(z) - t) * g_i  (divided by N for the mean),
+    gt = -log softmax(z) * g_i  (when the target is a tensor that needs it).
+    Class-index targets never build the one-hot matrix.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, reduction="mean", indices=True):
+        logp = _stable_log_softmax(logits, axis=1)
+        n = logits.shape[0]
+        rows = np.arange(n)
+        losses = -logp[rows, target] if indices else -(target * logp).sum(axis=1)
+        ctx.save_for_backward(logp, target)
+        ctx.reduction, ctx.indices = reduction, indices
+        return _reduce(losses, reduction, n)
+
+    @staticmethod
+    def backward(ctx, g):
+        logp, target = ctx.saved_tensors
+        n = logp.shape[0]
+        scale = g / n if ctx.reduction == "mean" else g
+        if ctx.reduction == "none":
+            scale = g[:, None]
+        grad = np.exp(logp)
+        if ctx.indices:
+            grad[np.arange(n), target] -= 1
+        else:
+            grad -= target
+        g_target = None
+        if not ctx.indices and ctx.needs_input_grad[1]:
+            g_target = -logp * scale
+        return grad * scale, g_target
+
+
+def cross_entropy(logits, target, reduction="mean"):
+    """Softmax cross-entropy between scores ``(N, C)`` and targets.
+
+    Args:
+        logits: unnormalised scores, shape ``(N, C)``.
+        target: class indices (integers, shape ``(N,)``) or probabilities /
+            one-hot rows (shape ``(N, C)``).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (one loss per row).
+    """
+    _check_reduction("cross_entropy", reduction)
+    indices = _class_targets("cross_entropy", logits, target)
+    if indices:
+        target = _raw(target)
+    return CrossEntropy.apply(logits, target, reduction=reduction, indices=indices)
+
+
+def nll_loss(log_probs, target, reduction="mean"):
+    """Negative log-likelihood of class indices, given log-probabilities ``(N, C)``."""
+    _check_reduction("nll_loss", reduction)
+    if not _class_targets("nll_loss", log_probs, target):
+        raise TypeError("nll_loss: target must be class indices of shape (N,)")
+    t = _raw(target)
+    losses = -log_probs[np.arange(len(t)), t]
+    return _reduce(losses, reduction, len(t))
+
+
+class BinaryCrossEntropy(Function):
+    """f = -(y log p + (1 - y) log(1 - p)), each log clamped at -100 (as PyTorch does);
+    gp = g (p - y) / max(p (1 - p), 1e-12)."""
+
+    @staticmethod
+    def forward(ctx, p, y):
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_q = np.maximum(np.log1p(-p), -100)
+        ctx.save_for_backward(p, y)
+        return -(y * log_p + (1 - y) * log_q)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, y = ctx.saved_tensors
+        gp = g * (p - y) / np.maximum(p * (1 - p), 1e-12)
+        gy = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                gy = -g * (np.maximum(np.log(p), -100) - np.maximum(np.log1p(-p), -100))
+        return gp, gy
+
+
+def _same_shape(op, a, b):
+    if np.shape(_raw(a)) != np.shape(_raw(b)):
+        raise ValueError(f"{op}: input of shape {np.shape(_raw(a))} and target of shape "
+                         f"{np.shape(_raw(b))} must have the same shape")
+
+
+def binary_cross_entropy(p, y, reduction="mean"):
+    """Cross-entropy of probabilities ``p`` in [0, 1] against labels ``y`` in [0, 1]."""
+    _check_reduction("binary_cross_entropy", reduction)
+    _same_shape("binary_cross_entropy", p, y)
+    data = _raw(p)
+    if data.size and (np.nanmin(data) < 0 or np.nanmax(data) > 1 or np.isnan(data).any()):
+        raise ValueError(
+            f"binary_cross_entropy: probabilities must lie in [0, 1], got values from "
+            f"{np.nanmin(data):.4g} to {np.nanmax(data):.4g}. If these are scores (logits), "
+            "use binary_cross_entropy_with_logits.")
+    losses = BinaryCrossEntropy.apply(p, _float(y))
+    return _reduce_elementwise(losses, reduction)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """f = max(z, 0) - z y + log(1 + exp(-|z|))  (stable);  gz = g (sigmoid(z) - y)."""
+
+    @staticmethod
+    def forward(ctx, z, y):
+        ctx.save_for_backward(z, y)
+        return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+    @staticmethod
+    def backward(ctx, g):
+        z, y = ctx.saved_tensors
+        e = np.exp(-np.abs(z))
+        sig = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        gy = -g * z if ctx.needs_input_grad[1] else None
+        return g * (sig - y), gy
+
+
+def binary_cross_entropy_with_logits(z, y, reduction="mean"):
+    """Binary cross-entropy of scores ``z`` (before the sigmoid): stable for any z."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    _same_shape("binary_cross_entropy_with_logits", z, y)
+    losses = BinaryCrossEntropyWithLogits.apply(z, _float(y))
+    return _reduce_elementwise(losses, reduction)
+
+
+def mse_loss(pred, target, reduction="mean"):
+    """Mean (or sum) of squared differences."""
+    _check_reduction("mse_loss", reduction)
+    _same_shape("mse_loss", pred, target)
+    diff = pred - target
+    return _reduce_elementwise(diff * diff, reduction)
+
+
+def _float(y):
+    """Labels as floats (integer label arrays are fine for the binary losses)."""
+    if isinstance(y, Tensor):
+        return y if np.issubdtype(y.dtype, np.floating) else Tensor(y.data, dtype=np.float64)
+    y = np.asarray(y)
+    return y if np.issubdtype(y.dtype, np.floating) else y.astype(np.float64)
+
+
+def _reduce_elementwise(losses, reduction):
+    if reduction == "mean":
+        return mean(losses)
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+# -- helpers -------------------------------------------------------------------------
+
+def one_hot(y, num_classes):
+    """Rows of zeros with a 1 at each class index: shape ``(N, num_classes)``."""
+    y = _raw(y)
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"one_hot: class indices must be integers, got dtype {y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise IndexError(f"one_hot: class indices must lie in [0, {num_classes - 1}], got "
+                         f"values from {y.min()} to {y.max()}")
+    out = np.zeros(y.shape + (num_classes,))
+    np.put_along_axis(out, y[..., None], 1.0, axis=-1)
+    return Tensor._wrap(out)
+
+
+def accuracy(scores, y, threshold=None):
+    """Fraction of correct predictions, as a float.
+
+    ``scores`` of shape ``(N, C)`` (logits or probabilities) predict their argmax.
+    Shape ``(N,)`` predicts class 1 where the value exceeds ``threshold``: give 0
+    for logits and 0.5 for probabilities; left as ``None``, it is 0.5 when every
+    value lies in [0, 1] and 0 otherwise.
+    """
+    s, y = _raw(scores), _raw(y)
+    if s.ndim == 2:
+        predicted = s.argmax(axis=1)
+    elif s.ndim == 1:
+        if threshold is None:
+            threshold = 0.5 if s.size and s.min() >= 0 and s.max() <= 1 else 0.0
+        predicted = (s > threshold).astype(np.int64)
+    else:
+        raise ValueError(f"accuracy: expected scores of shape (N, C) or (N,), got {s.shape}")
+    if predicted.shape != y.shape:
+        raise ValueError(f"accuracy: {len(predicted)} predictions but labels of shape {y.shape}")
+    return float((predicted == y).mean()) if y.size else 0.0
