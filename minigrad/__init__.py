@@ -1,8 +1,9 @@
 """minigrad: automatic differentiation built chapter by chapter.
 
 Chapter 1 gives the scalar :class:`Value`; Chapters 2–3 the :class:`Tensor`
-and its operations; Chapter 4 the losses (:mod:`minigrad.functional`); later
-chapters add neural-network modules, optimizers and a GPU backend.
+and its operations; Chapter 4 the losses (:mod:`minigrad.functional`); Chapter 5 modules
+(:mod:`minigrad.nn`), optimizers (:mod:`minigrad.optim`) and data loaders;
+Chapter 6 a GPU backend.
 """
 
 # tensor first: it completes its own import cycle with functions and autograd.
@@ -16,7 +17,8 @@ from minigrad.functions import (abs, add, argmax, argmin, broadcast_to, clip, co
                                 reshape, sigmoid, sin, split, sqrt, square, squeeze, stack, sub,
                                 sum, tanh, tile, transpose, unsqueeze, var, where)
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad import data, exercises, functional, viz
+from minigrad import data, exercises, functional, nn, optim, viz
+from minigrad.checkpoint import load, save
 from minigrad.rng import manual_seed
 from minigrad.scalar import MLP, Layer, Neuron, Value, topological_order
 from minigrad.viz import draw_graph
@@ -38,5 +40,7 @@ __all__ = [
     "reshape", "transpose", "flatten", "squeeze", "unsqueeze", "expand_dims", "broadcast_to",
     "repeat", "tile", "concatenate", "stack", "split", "unbroadcast",
     # modules
+    # Chapter 5
+    "nn", "optim", "save", "load",
     "data", "exercises", "functional", "viz",
 ]

@@ -68,7 +68,7 @@ class Context:
         self.fn = fn
         self.inputs = inputs
         self.saved_tensors = ()
-        self.needs_input_grad = tuple(type(x) is Tensor and x.requires_grad for x in inputs)
+        self.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
         self.freed = False
 
     def save_for_backward(self, *arrays):
@@ -86,7 +86,7 @@ _BUILTIN_ERRORS = (ValueError, TypeError, IndexError)
 
 
 def _describe(x):
-    if type(x) is Tensor:
+    if isinstance(x, Tensor):
         return f"Tensor of shape {x.shape} ({x.dtype})"
     if isinstance(x, np.ndarray):
         return f"array of shape {x.shape} ({x.dtype})"
@@ -126,7 +126,7 @@ class Function:
         arrays = []
         requires_grad = False
         for x in inputs:
-            if type(x) is Tensor:
+            if isinstance(x, Tensor):
                 arrays.append(x.data)
                 requires_grad = requires_grad or x.requires_grad
             elif isinstance(x, (int, float, np.ndarray, np.generic)):
@@ -200,7 +200,7 @@ def backward(root, grad_out, retain_graph=False):
                 f"{ctx.fn.op_name()}.backward returned {len(input_grads)} gradient(s) for "
                 f"{len(ctx.inputs)} input(s); return one per input (None where there is none)")
         for x, g in zip(ctx.inputs, input_grads):
-            if g is None or type(x) is not Tensor or not x.requires_grad:
+            if g is None or not isinstance(x, Tensor) or not x.requires_grad:
                 continue
             if g.shape != x.data.shape:
                 g = unbroadcast(g, x.data.shape)
@@ -246,7 +246,7 @@ def value_and_grad(f, argnums=0):
             args[i] = _differentiable_leaf(args[i])
         with _enabled():
             out = f(*args, **kwargs)
-        if type(out) is not Tensor or out.data.size != 1:
+        if not isinstance(out, Tensor) or out.data.size != 1:
             shape = getattr(out, "shape", None)
             raise TypeError(
                 f"grad: {getattr(f, '__name__', 'f')} must return a one-element Tensor, got "
@@ -273,7 +273,7 @@ def grad(f, argnums=0):
 
 
 def _differentiable_leaf(x):
-    data = x.data if type(x) is Tensor else np.asarray(x)
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
     if not np.issubdtype(data.dtype, np.floating):
         data = data.astype(np.float64)
     return Tensor(data, requires_grad=True)

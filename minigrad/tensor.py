@@ -169,7 +169,7 @@ class Tensor:
         """The tensors this one was computed from."""
         if self._ctx is None:
             return ()
-        return tuple(x for x in self._ctx.inputs if type(x) is Tensor)
+        return tuple(x for x in self._ctx.inputs if isinstance(x, Tensor))
 
     @property
     def _op(self):

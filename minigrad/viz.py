@@ -108,30 +108,80 @@ def _broadcasts(node):
     return getattr(node._ctx.fn, "broadcasts", False)
 
 
-def _class1_probability(model, points):
-    """The model's probability (or squashed score) for class 1 at ``points``."""
+def _class_probabilities(model, points):
+    """The model's class probabilities at ``points``: shape (n, C), C >= 2."""
+    from minigrad.autograd import no_grad
+
     if isinstance(model, ScalarModule):
         scores = [model([Value(float(a)), Value(float(b))]) for a, b in points]
         out = np.array([[s.data for s in score] if isinstance(score, list) else [score.data]
                         for score in scores])
     else:
-        out = model(points)
+        with no_grad():
+            out = model(points)
         out = np.asarray(getattr(out, "data", out), dtype=np.float64)
         out = out.reshape(len(points), -1)
     if out.shape[1] == 1:  # one score: positive means class 1
-        return 1.0 / (1.0 + np.exp(-out[:, 0]))
+        p1 = 1.0 / (1.0 + np.exp(-out[:, 0]))
+        return np.c_[1 - p1, p1]
     e = np.exp(out - out.max(axis=1, keepdims=True))  # softmax over the classes
-    return e[:, 1] / e.sum(axis=1)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _grid(X, resolution, pad=0.5):
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
+    return np.meshgrid(xs, ys)
+
+
+def _check_points(X, y, op):
+    X = np.asarray(getattr(X, "data", X), dtype=np.float64)
+    y = np.asarray(getattr(y, "data", y))
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
+        raise ValueError(f"{op} needs X of shape (n, 2) and y of shape (n,), "
+                         f"got X {X.shape} and y {y.shape}")
+    return X, y
+
+
+CLASS_COLOURS = ["tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple",
+                 "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan"]
+
+
+def _draw_boundary(ax, gx, gy, probs, X, y, title, colorbar=True):
+    """Two classes: a heat map of P(class 1); more: each region in its class colour."""
+    from matplotlib.colors import ListedColormap
+
+    n_classes = max(probs.shape[-1], int(y.max()) + 1 if y.size else 2)
+    if probs.shape[-1] == 2:
+        heat = ax.contourf(gx, gy, probs[..., 1], levels=np.linspace(0, 1, 11),
+                           cmap="RdBu", alpha=0.45)
+        ax.contour(gx, gy, probs[..., 1], levels=[0.5], colors="k", linewidths=1)
+        if colorbar:
+            ax.figure.colorbar(heat, ax=ax, label="P(class 1)")
+    else:
+        cmap = ListedColormap(CLASS_COLOURS[:n_classes])
+        ax.contourf(gx, gy, probs.argmax(axis=-1), levels=np.arange(n_classes + 1) - 0.5,
+                    cmap=cmap, alpha=0.3)
+    for label in range(n_classes):
+        mask = y == label
+        ax.scatter(X[mask, 0], X[mask, 1], color=CLASS_COLOURS[label % 10], edgecolors="white",
+                   linewidths=0.8, s=36, label=f"class {label}")
+    ax.legend(loc="upper right", fontsize="small")
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
 
 
 def plot_decision_boundary(model, X, y, resolution=60, ax=None, title=None):
-    """Colour the plane by the model's belief in class 1, with the points on top.
+    """Colour the plane by the model's predictions, with the points on top.
+
+    Two classes: a heat map of the probability of class 1 and the 0.5 contour.
+    More classes: each region in the colour of its predicted class.
 
     Args:
-        model: a scalar ``minigrad.MLP`` (one output: class 1 when positive) or
-            any callable mapping an ``(n, 2)`` array to scores or logits.
+        model: a scalar ``minigrad.MLP`` (one output: class 1 when positive), a
+            ``minigrad.nn.Module``, or any callable mapping an ``(n, 2)`` array
+            to one score or to logits per class.
         X: points of shape ``(n, 2)``.
-        y: labels in {0, 1} of shape ``(n,)``.
+        y: integer labels of shape ``(n,)``.
         resolution: grid points along each axis.
         ax: a matplotlib ``Axes`` to draw on (a new figure if ``None``).
 
@@ -140,30 +190,109 @@ def plot_decision_boundary(model, X, y, resolution=60, ax=None, title=None):
     """
     import matplotlib.pyplot as plt
 
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
-        raise ValueError(
-            "plot_decision_boundary needs X of shape (n, 2) and y of shape (n,), "
-            f"got X {X.shape} and y {y.shape}")
-    pad = 0.5
-    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
-    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    prob = _class1_probability(model, np.c_[gx.ravel(), gy.ravel()]).reshape(gx.shape)
-
+    X, y = _check_points(X, y, "plot_decision_boundary")
+    gx, gy = _grid(X, resolution)
+    probs = _class_probabilities(model, np.c_[gx.ravel(), gy.ravel()])
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
-    heat = ax.contourf(gx, gy, prob, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.45)
-    ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1)
-    for label, colour in ((0, "tab:red"), (1, "tab:blue")):
-        mask = y == label
-        ax.scatter(X[mask, 0], X[mask, 1], color=colour, edgecolors="white",
-                   linewidths=0.8, s=36, label=f"class {label}")
-    ax.legend(loc="upper right", fontsize="small")
-    ax.figure.colorbar(heat, ax=ax, label="P(class 1)")
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or "Decision boundary")
+    _draw_boundary(ax, gx, gy, probs.reshape(gx.shape + (-1,)), X, y,
+                   title or "Decision boundary")
     return ax
+
+
+class BoundaryRecorder:
+    """Record a model's decision boundary during training; save it as a GIF.
+
+    Example::
+
+        recorder = BoundaryRecorder(X, y)
+        for step in range(steps):
+            ...
+            if step % 10 == 0:
+                recorder.record(model, f"step {step}")
+        recorder.save("boundary.gif")
+    """
+
+    def __init__(self, X, y, resolution=50):
+        self.X, self.y = _check_points(X, y, "BoundaryRecorder")
+        self.gx, self.gy = _grid(self.X, resolution)
+        self.frames = []
+
+    def record(self, model, title=""):
+        """Evaluate ``model`` on the grid and keep the result as one frame."""
+        probs = _class_probabilities(model, np.c_[self.gx.ravel(), self.gy.ravel()])
+        self.frames.append((probs.reshape(self.gx.shape + (-1,)), title))
+
+    def save(self, path, fps=8):
+        """Write the frames to ``path`` as an animated GIF (matplotlib's Pillow writer)."""
+        import matplotlib.pyplot as plt
+        from matplotlib.animation import FuncAnimation, PillowWriter
+
+        if not self.frames:
+            raise ValueError("BoundaryRecorder.save: no frames recorded; call record() first")
+        fig, ax = plt.subplots(figsize=(4.5, 3.6))
+
+        def draw(i):
+            ax.clear()
+            probs, title = self.frames[i]
+            _draw_boundary(ax, self.gx, self.gy, probs, self.X, self.y, title, colorbar=False)
+
+        animation = FuncAnimation(fig, draw, frames=len(self.frames))
+        animation.save(path, writer=PillowWriter(fps=fps))
+        plt.close(fig)
+        return path
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names=None, ax=None, normalize=False):
+    """A table of counts: row = true class, column = predicted class."""
+    import matplotlib.pyplot as plt
+
+    y_true = np.asarray(getattr(y_true, "data", y_true))
+    y_pred = np.asarray(getattr(y_pred, "data", y_pred))
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"plot_confusion_matrix: {y_true.shape} true labels but "
+                         f"{y_pred.shape} predictions")
+    n = int(max(y_true.max(), y_pred.max())) + 1 if class_names is None else len(class_names)
+    matrix = np.zeros((n, n), dtype=np.int64)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    image = ax.imshow(shown, cmap="Blues")
+    ax.figure.colorbar(image, ax=ax)
+    names = class_names or [str(i) for i in range(n)]
+    ax.set(xticks=range(n), yticks=range(n), xticklabels=names, yticklabels=names,
+           xlabel="predicted", ylabel="true", title="Confusion matrix")
+    ax.tick_params(axis="x", labelrotation=45 if class_names else 0)
+    threshold = shown.max() / 2
+    for i in range(n):
+        for j in range(n):
+            text = f"{shown[i, j]:.2f}" if normalize else str(matrix[i, j])
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    color="white" if shown[i, j] > threshold else "black")
+    return ax
+
+
+def plot_misclassified(images, y_true, y_pred, n=16, class_names=None, columns=8):
+    """A grid of the first ``n`` images whose prediction is wrong, titled true → predicted."""
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(getattr(images, "data", images))
+    y_true = np.asarray(getattr(y_true, "data", y_true))
+    y_pred = np.asarray(getattr(y_pred, "data", y_pred))
+    wrong = np.flatnonzero(y_true != y_pred)[:n]
+    rows = max(1, -(-len(wrong) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)
+    name = (lambda c: class_names[c]) if class_names else str
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), wrong):
+        side = int(round(np.sqrt(images[i].size)))
+        ax.imshow(images[i].reshape(side, side), cmap="gray_r")
+        ax.set_title(f"{name(y_true[i])} → {name(y_pred[i])}", fontsize=8)
+    fig.suptitle(f"{len(wrong)} misclassified examples (true → predicted)", fontsize=10)
+    fig.tight_layout()
+    return fig
 
 
 def plot_history(history, ax=None, title="Training"):
