@@ -3,8 +3,8 @@ VENV ?= .venv
 
 .PHONY: book test setup student clean
 
-book: setup  ## build the course website into _build/html
-	$(VENV)/bin/jupyter-book build --all . -W --keep-going
+book:  ## build the course website into _build/html
+	bash scripts/book.sh
 
 test:  ## run the whole test suite (book build, unit tests, notebooks)
 	bash scripts/test.sh

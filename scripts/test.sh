@@ -4,13 +4,14 @@
 # exercise check in both directions) and nbval over every chapter notebook.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
 VENV=${VENV:-.venv}
+if [ -z "${MINIGRAD_DATA:-}" ] && [ -d ../shared/data ]; then
+  export MINIGRAD_DATA="$(cd ../shared/data && pwd)"
+fi
 export MPLBACKEND=Agg
 
 echo "== Building the book (strict: warnings are errors) =="
-mkdir -p _build
-"$VENV/bin/jupyter-book" build --all . -W --keep-going 2>&1 | tee _build/book.log
+bash scripts/book.sh
 
 echo "== Unit tests, course checks and nbval over the chapter notebooks =="
 "$VENV/bin/python" -m pytest tests notebooks/ch*.ipynb --nbval-lax --nbval-current-env "$@"
