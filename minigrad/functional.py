@@ -10,7 +10,7 @@ Stability comes from one identity: for any constant ``m``,
 at most 0, so nothing overflows and the largest term is exactly 1.
 
 Fused primitives (each checked against its composite in the tests):
-``LogSumExp``, ``CrossEntropy`` (VJP ``(softmax - target) / N``),
+``Linear`` (for ``nn.Linear``), ``LogSumExp``, ``CrossEntropy`` (VJP ``(softmax - target) / N``),
 ``BinaryCrossEntropy`` and ``BinaryCrossEntropyWithLogits`` (VJP
 ``sigmoid(z) - y``).
 """
@@ -66,6 +66,42 @@ def log_softmax(x, axis=-1):
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along ``axis``: probabilities, computed stably."""
     return log_softmax(x, axis).exp()
+
+
+# -- the affine map of a linear layer (Chapter 5) ----------------------------------
+
+class Linear(Function):
+    """f = x @ Wᵀ + b, fused (one node instead of transpose, matmul and add);
+    gx = g @ W,  gW = gᵀ @ x,  gb = g summed over the batch (x may have leading axes)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        if x.shape[-1:] != weight.shape[1:]:
+            raise ValueError(f"linear: inputs of shape {x.shape} do not fit a weight of shape "
+                             f"{weight.shape}: the last dimension must be {weight.shape[1]}")
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = g @ weight if needs[0] else None
+        gw = g2.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        if len(needs) == 2:
+            return gx, gw
+        return gx, gw, (g2.sum(axis=0) if needs[2] else None)
+
+
+def linear(x, weight, bias=None):
+    """``x @ weight.T + bias``, the map of ``nn.Linear`` (weight: (out, in))."""
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)
 
 
 # -- losses for classes ------------------------------------------------------------

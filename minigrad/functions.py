@@ -415,7 +415,7 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if np.ndim(a) == 0 or np.ndim(b) == 0:
+        if getattr(a, "ndim", 0) == 0 or getattr(b, "ndim", 0) == 0:
             raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
                              f"{np.shape(a)} and {np.shape(b)}; use * to scale by a number")
         k_a = a.shape[-1]
@@ -471,17 +471,23 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, a, axes=None):
+        ndim = a.ndim
         if axes is None:
-            axes = tuple(reversed(range(a.ndim)))
-        if sorted(int(x) % builtins.max(a.ndim, 1) for x in axes) != list(range(a.ndim)):
+            axes = tuple(range(ndim - 1, -1, -1))
+        else:
+            axes = tuple(int(x) % ndim if ndim else int(x) for x in axes)
+        if sorted(axes) != list(range(ndim)):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
-                             f"{a.ndim} axes of a tensor of shape {a.shape}")
-        ctx.inverse = tuple(np.argsort(axes))
+                             f"{ndim} axes of a tensor of shape {a.shape}")
+        ctx.axes = axes
         return a.transpose(axes)
 
     @staticmethod
     def backward(ctx, g):
-        return g.transpose(ctx.inverse)
+        inverse = [0] * len(ctx.axes)
+        for position, axis in enumerate(ctx.axes):
+            inverse[axis] = position
+        return g.transpose(inverse)
 
 
 class BroadcastTo(Function):

@@ -425,3 +425,13 @@ def test_pictures(tmp_path):
     assert "2 misclassified" in fig._suptitle.get_text()
     ax = mg.viz.plot_history({"SGD": [3, 2], "Adam": [3, 1]})
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["SGD", "Adam"]
+
+
+def test_fused_linear_matches_the_composite_and_passes_gradcheck():
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((4, 3)), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    np.testing.assert_allclose(F.linear(mg.tensor(x), w, b).data, x @ w.T + b)
+    assert mg.gradcheck(F.linear, x, w, b)
+    assert mg.gradcheck(F.linear, rng.standard_normal((2, 4, 3)), w)  # leading axes, no bias
+    with pytest.raises(ValueError, match=r"linear: inputs of shape \(4, 5\) do not fit"):
+        F.linear(mg.ones(4, 5), mg.ones(2, 3))

@@ -155,12 +155,12 @@ class Linear(Module):
         self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
 
     def forward(self, x):
-        if np.shape(getattr(x, "data", x))[-1:] != (self.in_features,):
+        shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+        if shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear({self.in_features}, {self.out_features}): expected inputs "
                              f"with {self.in_features} features in the last dimension, got "
-                             f"shape {np.shape(getattr(x, 'data', x))}")
-        out = functions.matmul(x, self.weight.T)
-        return out + self.bias if self.bias is not None else out
+                             f"shape {shape}")
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
