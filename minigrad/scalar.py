@@ -222,17 +222,13 @@ def _as_value(x, op):
         f"numbers (int, float) and other Values, got {type(x).__name__} {x!r}")
 
 
-def _value_parents(node):
-    return node._prev
-
-
-def topological_order(root, parents=_value_parents):
+def topological_order(root, parents=None):
     """Every node that ``root`` depends on, each after all of its parents.
 
     Depth-first search with an explicit stack, so graphs of any depth work
     (a recursive version hits Python's recursion limit near 1 000 nodes).
     A node is appended once all its parents have been appended.
-    ``parents(node)`` lists a node's parents (for a ``Value``: ``_prev``).
+    ``parents(node)`` lists a node's parents; by default ``node._prev``.
     """
     order = []
     visited = set()
@@ -246,7 +242,7 @@ def topological_order(root, parents=_value_parents):
             continue
         visited.add(node)
         stack.append((node, True))
-        for parent in parents(node):
+        for parent in parents(node) if parents else node._prev:
             if parent not in visited:
                 stack.append((parent, False))
     return order

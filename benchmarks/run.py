@@ -1,0 +1,298 @@
+"""Run every benchmark and write ``results.json`` and ``results.md`` beside this file.
+
+    python benchmarks/run.py            # the full suite (a few minutes)
+    python benchmarks/run.py --quick    # a smoke run with few repetitions
+    python benchmarks/run.py --book     # also time a clean build of the book
+
+Each figure is the median of several repetitions, with the min and max; ratios
+compare implementations measured side by side in the same run. PyTorch joins
+when it is installed, limited to the same number of threads as NumPy's BLAS.
+"""
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import minigrad as mg  # noqa: E402
+import minigrad.functional as F  # noqa: E402
+from minigrad import nn, optim  # noqa: E402
+from numpy_mlp import NumpyMLP  # noqa: E402
+from plain_scalar import PlainMLP, PlainValue  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+THREADS = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
+
+
+def timed(fn, repeats, warmup=3):
+    """Median, min and max seconds of ``fn()`` over ``repeats`` calls."""
+    return timed_together({"fn": fn}, repeats, warmup)["fn"]
+
+
+def timed_together(fns, repeats, warmup=3, rounds=5):
+    """Time several implementations in alternating blocks (``rounds`` blocks each), so
+    that a slow spell of the machine hits them all alike while each block still runs
+    warm (switching library at every call would make BLAS and OpenMP thread pools
+    fight); median, min and max seconds per call for each."""
+    times = {name: [] for name in fns}
+    block = max(1, repeats // rounds)
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            for _ in range(warmup):
+                fn()
+            for _ in range(block):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+    return {name: {"median": float(np.median(t)), "min": float(min(t)), "max": float(max(t))}
+            for name, t in times.items()}
+
+
+# -- training steps -------------------------------------------------------------------------
+
+def _minigrad_step(sizes, dtype, X, y, weights):
+    layers = []
+    for i, W in enumerate(weights):
+        linear = nn.Linear(W.shape[1], W.shape[0], dtype=dtype)
+        linear.weight.data[...] = W
+        layers.append(linear)
+        if i < len(weights) - 1:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    Xt = mg.tensor(X)
+
+    def step():
+        loss = F.cross_entropy(model(Xt), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def _torch_step(sizes, dtype, X, y, weights):
+    layers = []
+    for i, W in enumerate(weights):
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=getattr(torch, np.dtype(dtype).name))
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.zero_()
+        layers.append(linear)
+        if i < len(weights) - 1:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(Xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def training_steps(repeats):
+    rows = []
+    cases = [("MNIST MLP 784-200-100-10", (784, 200, 100, 10), b) for b in (32, 128, 1024)]
+    cases.append(("moons MLP 2-16-16-2", (2, 16, 16, 2), 200))
+    for name, sizes, batch in cases:
+        for dtype in (np.float32, np.float64):
+            rng = np.random.default_rng(0)
+            X = rng.standard_normal((batch, sizes[0])).astype(dtype)
+            y = rng.integers(0, sizes[-1], batch)
+            reference = NumpyMLP(sizes, dtype, rng)
+            weights = [W.copy() for W in reference.weights]
+            fns = {"numpy": lambda: reference.step(X, y, 0.01),
+                   "minigrad": _minigrad_step(sizes, dtype, X, y, weights)}
+            if torch is not None:
+                fns["pytorch"] = _torch_step(sizes, dtype, X, y, weights)
+            rows.append({"benchmark": f"{name}, batch {batch}", "dtype": np.dtype(dtype).name,
+                         **timed_together(fns, repeats)})
+    return rows
+
+
+# -- the scalar engine ---------------------------------------------------------------------------
+
+def scalar_engine(repeats):
+    X, y = mg.data.make_moons(50, noise=0.1, random_state=1)
+    labels = [2 * int(t) - 1 for t in y]
+    mg.manual_seed(0)
+    model = mg.MLP(2, [16, 16, 1])
+    layer_weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
+    plain = PlainMLP(layer_weights)
+
+    def step(net, make):
+        scores = [net([make(float(a)), make(float(b))]) for a, b in X]
+        loss = sum(((1 + -yi * s).relu() for yi, s in zip(labels, scores)), make(0.0)) * (1 / len(labels))
+        for p in net.parameters():
+            p.grad = 0.0
+        loss.backward()
+        for p in net.parameters():
+            p.data -= 0.01 * p.grad
+
+    rows = [{"benchmark": "Chapter 1 scalar MLP 2-16-16-1, one step on 50 points", "dtype": "python float",
+             **timed_together({"plain engine": lambda: step(plain, PlainValue),
+                               "minigrad": lambda: step(model, mg.Value)}, max(3, repeats // 5))}]
+
+    chains = []
+
+    def build():
+        y = mg.Value(0.5)
+        for _ in range(100_000):
+            y = y * 1.0
+        chains.append(y)
+
+    def backward():
+        chains.pop().backward()
+
+    rows.append({"benchmark": "Value: build a chain of 100 000 products (200 001 nodes)",
+                 "dtype": "python float", "minigrad": timed(build, 4, warmup=0)})
+    rows.append({"benchmark": "Value: backward through that chain", "dtype": "python float",
+                 "minigrad": timed(backward, 4, warmup=0)})
+    return rows
+
+
+# -- per-op overhead -------------------------------------------------------------------------------
+
+def per_op(repeats):
+    a = np.random.default_rng(0).standard_normal(16)
+    t = mg.tensor(a, requires_grad=True)
+
+    def with_minigrad():
+        t.grad = None
+        (t * t).sum().backward()
+
+    def with_numpy():
+        out = a * a
+        out.sum()
+        2 * a
+
+    fns = {"numpy": with_numpy, "minigrad": with_minigrad}
+    if torch is not None:
+        tt = torch.tensor(a, requires_grad=True)
+
+        def with_torch():
+            tt.grad = None
+            (tt * tt).sum().backward()
+        fns["pytorch"] = with_torch
+    return [{"benchmark": "one small op (x * x on 16 floats, sum), forward + backward",
+             "dtype": "float64", **timed_together(fns, repeats * 20)}]
+
+
+# -- memory ----------------------------------------------------------------------------------------------
+
+def memory(steps):
+    """Traced memory over ``steps`` MNIST training steps; flat once caches are warm."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((128, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 128)
+    step = _minigrad_step((784, 200, 100, 10), np.float32, X, y,
+                          [W.copy() for W in NumpyMLP((784, 200, 100, 10), np.float32, rng).weights])
+    for _ in range(20):
+        step()
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    checkpoints = []
+    for i in range(steps):
+        step()
+        if (i + 1) % (steps // 4) == 0:
+            checkpoints.append(tracemalloc.get_traced_memory()[0] - base)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return {"steps": steps, "growth_bytes_at_quarters": checkpoints, "peak_bytes_above_start": peak,
+            "growth_bytes_over_second_half": checkpoints[-1] - checkpoints[1]}
+
+
+# -- the book --------------------------------------------------------------------------------------------
+
+def book_build():
+    root = HERE.parent
+    shutil.rmtree(root / "_build", ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run(["bash", "scripts/book.sh"], cwd=root, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+# -- reporting ----------------------------------------------------------------------------------------------
+
+def _ratio(row, a, b):
+    return row[a]["median"] / row[b]["median"] if a in row and b in row else None
+
+
+def markdown(results):
+    lines = [f"# Benchmark results\n",
+             f"Machine: {results['machine']}. Medians of repeated runs (min–max in brackets), "
+             "in milliseconds; ratios from medians measured in the same run.\n",
+             "| benchmark | dtype | minigrad | NumPy by hand | PyTorch | minigrad / NumPy | minigrad / PyTorch |",
+             "|---|---|---|---|---|---|---|"]
+
+    def cell(row, key):
+        if key not in row:
+            return "–"
+        t = row[key]
+        return f"{t['median'] * 1e3:.3f} ({t['min'] * 1e3:.3f}–{t['max'] * 1e3:.3f})"
+
+    for row in results["timings"]:
+        other = "numpy" if "numpy" in row else "plain engine"
+        r_np = _ratio(row, "minigrad", other)
+        r_t = _ratio(row, "minigrad", "pytorch")
+        name = row["benchmark"] + (" (vs the plain scalar engine)" if other in row and
+                                   other == "plain engine" else "")
+        lines.append(f"| {name} | {row['dtype']} | {cell(row, 'minigrad')} | {cell(row, other)} | "
+                     f"{cell(row, 'pytorch')} | {f'{r_np:.2f}' if r_np else '–'} | "
+                     f"{f'{r_t:.2f}' if r_t else '–'} |")
+    mem = results["memory"]
+    lines += ["", f"Memory over {mem['steps']} MNIST training steps (tracemalloc, bytes above the "
+              f"start, which already held one step's gradients): at each quarter "
+              f"{mem['growth_bytes_at_quarters']}, peak {mem['peak_bytes_above_start']}; growth "
+              f"over the second half: {mem['growth_bytes_over_second_half']} bytes."]
+    if results.get("book_build_seconds") is not None:
+        lines.append(f"\nBuilding the whole book from clean: {results['book_build_seconds']:.0f} s.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few repetitions (a smoke test)")
+    parser.add_argument("--book", action="store_true", help="also time a clean book build")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json/.md")
+    args = parser.parse_args(argv)
+    repeats = 5 if args.quick else 100
+    if torch is not None:
+        torch.set_num_threads(THREADS)
+    results = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                   f"Python {platform.python_version()}, NumPy {np.__version__}"
+                   + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else ", no PyTorch"),
+        "timings": training_steps(repeats) + scalar_engine(repeats) + per_op(repeats),
+        "memory": memory(100 if args.quick else 2000),
+        "book_build_seconds": book_build() if args.book else None,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "results.md").write_text(markdown(results))
+    print(markdown(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()

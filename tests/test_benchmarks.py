@@ -1,0 +1,54 @@
+"""The benchmark suite runs and writes its tables (no timing is asserted here)."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.mark.slow
+def test_benchmark_suite_runs_and_reports(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import run
+
+    results = run.main(["--quick", "--out", str(tmp_path)])
+    written = json.loads((tmp_path / "results.json").read_text())
+    assert written["timings"] and written == json.loads(json.dumps(results))
+    names = [row["benchmark"] for row in written["timings"]]
+    assert any("batch 128" in n for n in names) and any("100 000" in n for n in names)
+    assert all(row["minigrad"]["min"] <= row["minigrad"]["median"] <= row["minigrad"]["max"]
+               for row in written["timings"])
+    assert "| benchmark |" in (tmp_path / "results.md").read_text()
+
+
+def test_committed_results_are_readable():
+    results = json.loads((BENCHMARKS / "results.json").read_text())
+    assert results["machine"] and results["timings"] and "memory" in results
+
+
+def test_hand_written_numpy_step_matches_minigrad():
+    """The baseline computes the same thing as minigrad, or the ratios would mean nothing."""
+    import numpy as np
+
+    sys.path.insert(0, str(BENCHMARKS))
+    from numpy_mlp import NumpyMLP
+
+    import minigrad as mg
+    import minigrad.functional as F
+    from minigrad import nn
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((8, 5)), rng.integers(0, 3, 8)
+    ref = NumpyMLP((5, 4, 3), np.float64, rng)
+    model = nn.Sequential(nn.Linear(5, 4, dtype=np.float64), nn.ReLU(), nn.Linear(4, 3, dtype=np.float64))
+    for layer, W in zip(model[::2], ref.weights):
+        layer.weight.data[...] = W
+    loss = F.cross_entropy(model(mg.tensor(X)), y)
+    loss.backward()
+    expected = [W - 0.1 * layer.weight.grad for layer, W in zip(model[::2], ref.weights)]
+    assert ref.step(X, y, 0.1) == pytest.approx(loss.item())
+    for W, want in zip(ref.weights, expected):
+        np.testing.assert_allclose(W, want, rtol=1e-12)
