@@ -61,14 +61,16 @@ class Context:
 
     ``inputs`` are the operation's arguments (tensors, or constants such as
     Python numbers); ``needs_input_grad[i]`` says whether input ``i`` wants a
-    gradient. Plain parameters (``axis``, ``keepdims`` …) become attributes.
+    gradient, and ``parents`` lists those inputs (the graph's edges).
+    Plain parameters (``axis``, ``keepdims`` …) become attributes.
     """
 
-    def __init__(self, fn, inputs):
+    def __init__(self, fn, inputs, needs_input_grad):
         self.fn = fn
         self.inputs = inputs
         self.saved_tensors = ()
-        self.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        self.needs_input_grad = needs_input_grad
+        self.parents = [x for x, needs in zip(inputs, needs_input_grad) if needs]
         self.freed = False
 
     def save_for_backward(self, *arrays):
@@ -77,8 +79,7 @@ class Context:
 
     def release(self):
         """Drop the inputs and saved arrays: the graph below is freed."""
-        self.inputs = ()
-        self.saved_tensors = ()
+        self.inputs = self.parents = self.saved_tensors = ()
         self.freed = True
 
 
@@ -124,20 +125,22 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run ``forward`` on the inputs' arrays and record the operation if needed."""
         arrays = []
-        requires_grad = False
+        needs = []
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                requires_grad = requires_grad or x.requires_grad
-            elif isinstance(x, (int, float, np.ndarray, np.generic)):
+                needs.append(x.requires_grad)
+                continue
+            if isinstance(x, (int, float, np.ndarray, np.generic)):
                 arrays.append(x)
             elif isinstance(x, (list, tuple)):
                 arrays.append(np.asarray(x))
             else:
                 raise TypeError(f"{cls.op_name()}: cannot use {_describe(x)} as an input; "
                                 "expected a Tensor, a NumPy array or a number")
-        requires_grad = requires_grad and _GradMode.enabled
-        ctx = Context(cls, inputs)
+            needs.append(False)
+        requires_grad = _GradMode.enabled and True in needs
+        ctx = Context(cls, inputs, tuple(needs) if requires_grad else (False,) * len(needs))
         try:
             data = cls.forward(ctx, *arrays, **params)
         except _BUILTIN_ERRORS as error:
@@ -164,9 +167,7 @@ class Function:
 def _tensor_parents(node):
     """The inputs of the operation that made ``node`` which need a gradient."""
     ctx = node._ctx
-    if ctx is None:
-        return ()
-    return [x for x, needs in zip(ctx.inputs, ctx.needs_input_grad) if needs]
+    return ctx.parents if ctx is not None else ()
 
 
 def backward(root, grad_out, retain_graph=False):
@@ -199,8 +200,8 @@ def backward(root, grad_out, retain_graph=False):
             raise RuntimeError(
                 f"{ctx.fn.op_name()}.backward returned {len(input_grads)} gradient(s) for "
                 f"{len(ctx.inputs)} input(s); return one per input (None where there is none)")
-        for x, g in zip(ctx.inputs, input_grads):
-            if g is None or not isinstance(x, Tensor) or not x.requires_grad:
+        for x, g, needs in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
+            if g is None or not needs:
                 continue
             if g.shape != x.data.shape:
                 g = unbroadcast(g, x.data.shape)
