@@ -10,6 +10,12 @@ engine, which sums every input gradient back to its input's shape.
 Primitives: Add Sub Mul Div Neg Pow Exp Log Abs Tanh Sigmoid ReLU LeakyReLU
 Sin Cos Clip Maximum Minimum Where Sum Max Min MatMul Reshape Transpose
 BroadcastTo GetItem Concatenate.
+
+Numerics, one policy everywhere: values outside an operation's domain follow
+IEEE arithmetic exactly as NumPy does (``log(0) = -inf``, ``log(-1) = nan``,
+``sqrt(-1) = nan``, ``exp(1000) = inf``), with NumPy's RuntimeWarning, never an
+exception; gradients follow the same rules. Dtypes follow NumPy's promotion:
+float32 with float64 gives float64, and a Python number takes the tensor's dtype.
 """
 
 import builtins
@@ -207,8 +213,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
+        return np.log(a)
 
     @staticmethod
     def backward(ctx, g):
