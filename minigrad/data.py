@@ -54,30 +54,37 @@ def make_moons(n_samples=100, *, shuffle=True, noise=None, random_state=None):
         ``X`` of shape ``(n, 2)`` (float64) and ``y`` of shape ``(n,)`` with
         labels in {0, 1} (int64): 0 for the upper moon, 1 for the lower one.
     """
-    if isinstance(n_samples, numbers.Integral):
-        if n_samples < 0:
-            raise ValueError(f"make_moons: n_samples must be >= 0, got {n_samples}")
-        n_outer = n_samples // 2
-        n_inner = n_samples - n_outer
-    else:
-        try:
-            n_outer, n_inner = (int(n) for n in n_samples)
-        except (TypeError, ValueError):
-            raise ValueError(
-                "make_moons: n_samples must be an int or a pair of ints "
-                f"(n_outer, n_inner), got {n_samples!r}") from None
+    n_outer, n_inner = _class_sizes(n_samples, "make_moons")
     if noise is not None and noise < 0:
         raise ValueError(f"make_moons: noise must be >= 0, got {noise}")
-    rs = _random_state(random_state)
-
     t_outer = np.linspace(0, np.pi, n_outer)
     t_inner = np.linspace(0, np.pi, n_inner)
     X = np.vstack([
         np.append(np.cos(t_outer), 1 - np.cos(t_inner)),
         np.append(np.sin(t_outer), 1 - np.sin(t_inner) - 0.5),
     ]).T
-    y = np.hstack([np.zeros(n_outer, dtype=np.int64),
-                   np.ones(n_inner, dtype=np.int64)])
+    return _label_shuffle_noise(X, n_outer, n_inner, shuffle, noise, random_state)
+
+
+def _class_sizes(n_samples, op):
+    """(n_outer, n_inner) from a total (split in half, the odd one inner) or a pair."""
+    if isinstance(n_samples, numbers.Integral):
+        if n_samples < 0:
+            raise ValueError(f"{op}: n_samples must be >= 0, got {n_samples}")
+        return n_samples // 2, n_samples - n_samples // 2
+    try:
+        n_outer, n_inner = (int(n) for n in n_samples)
+    except (TypeError, ValueError):
+        raise ValueError(f"{op}: n_samples must be an int or a pair of ints "
+                         f"(n_outer, n_inner), got {n_samples!r}") from None
+    return n_outer, n_inner
+
+
+def _label_shuffle_noise(X, n_outer, n_inner, shuffle, noise, random_state):
+    """Label the first n_outer points 0 and the rest 1, then shuffle and add noise,
+    drawing in scikit-learn's order so that the same seed gives the same points."""
+    rs = _random_state(random_state)
+    y = np.hstack([np.zeros(n_outer, dtype=np.int64), np.ones(n_inner, dtype=np.int64)])
     if shuffle:
         order = np.arange(len(y))
         rs.shuffle(order)
@@ -96,26 +103,14 @@ def make_circles(n_samples=100, *, shuffle=True, noise=None, random_state=None, 
     """
     if not 0 < factor < 1:
         raise ValueError(f"make_circles: factor must be in (0, 1), got {factor}")
-    if isinstance(n_samples, numbers.Integral):
-        n_outer = n_samples // 2
-        n_inner = n_samples - n_outer
-    else:
-        n_outer, n_inner = (int(n) for n in n_samples)
-    rs = _random_state(random_state)
+    n_outer, n_inner = _class_sizes(n_samples, "make_circles")
     t_outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
     t_inner = np.linspace(0, 2 * np.pi, n_inner, endpoint=False)
     X = np.vstack([
         np.append(np.cos(t_outer), factor * np.cos(t_inner)),
         np.append(np.sin(t_outer), factor * np.sin(t_inner)),
     ]).T
-    y = np.hstack([np.zeros(n_outer, dtype=np.int64), np.ones(n_inner, dtype=np.int64)])
-    if shuffle:
-        order = np.arange(len(y))
-        rs.shuffle(order)
-        X, y = X[order], y[order]
-    if noise is not None:
-        X += rs.normal(scale=noise, size=X.shape)
-    return X, y
+    return _label_shuffle_noise(X, n_outer, n_inner, shuffle, noise, random_state)
 
 
 def make_spirals(n_samples=300, n_classes=3, *, noise=0.2, random_state=None):

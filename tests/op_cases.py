@@ -179,3 +179,26 @@ def expand(cases):
             params.append((case, shapes))
             ids.append(f"{case.name}-{'-'.join(str(s).replace(' ', '') for s in shapes)}")
     return params, ids
+
+
+def assert_matches_pytorch(case, shapes, rtol):
+    """Forward values and the VJP of a random cotangent agree with PyTorch's."""
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    arrays = case.inputs(shapes)
+    ours = [mg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, ref = case.fn(*ours), case.torch(*theirs)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    v = np.random.default_rng(1).standard_normal(out.shape)
+    out.backward(v)
+    ref.backward(torch.tensor(v))
+    for mine, t in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad, t.grad.numpy(), rtol=rtol, atol=1e-12)
+
+
+def with_pytorch(params, ids):
+    """The (case, shapes) pairs, and their ids, that have a PyTorch twin."""
+    kept = [(p, i) for p, i in zip(params, ids) if p[0].torch]
+    return [p for p, _ in kept], [i for _, i in kept]

@@ -8,7 +8,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import Function, Tensor
-from op_cases import ELEMENTWISE, LINALG, REDUCTIONS, expand
+from op_cases import ELEMENTWISE, LINALG, REDUCTIONS, assert_matches_pytorch, expand, with_pytorch
 
 pytestmark = pytest.mark.ch02
 
@@ -29,21 +29,13 @@ def test_gradient_matches_central_differences_and_dot_product_test(case, shapes)
     assert mg.gradcheck(case.fn, *case.inputs(shapes))
 
 
+TORCH_CASES, TORCH_IDS = with_pytorch(CASES, IDS)
+
+
 @pytest.mark.torch
-@pytest.mark.parametrize("case, shapes", [p for p in CASES if p[0].torch], ids=[
-    i for p, i in zip(CASES, IDS) if p[0].torch])
+@pytest.mark.parametrize("case, shapes", TORCH_CASES, ids=TORCH_IDS)
 def test_gradient_matches_pytorch(case, shapes):
-    torch = pytest.importorskip("torch")
-    arrays = case.inputs(shapes)
-    ours = [mg.tensor(a, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, ref = case.fn(*ours), case.torch(*theirs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
-    v = np.random.default_rng(1).standard_normal(out.shape)
-    out.backward(v)
-    ref.backward(torch.tensor(v))
-    for mine, t in zip(ours, theirs):
-        np.testing.assert_allclose(mine.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert_matches_pytorch(case, shapes, rtol=1e-10)
 
 
 # -- the Tensor itself -------------------------------------------------------------
