@@ -150,14 +150,7 @@ class Function:
             raise type(error)(f"{cls.op_name()}: {error} (inputs: {shapes})") from error
         if type(data) is not np.ndarray and isinstance(data, np.generic):
             data = np.asarray(data)
-        out = Tensor.__new__(Tensor)
-        out.data = data
-        out.grad = None
-        out.requires_grad = requires_grad
-        out._ctx = ctx if requires_grad else None
-        out._retains_grad = False
-        out.label = ""
-        return out
+        return Tensor._make(data, requires_grad, ctx if requires_grad else None)
 
     @classmethod
     def op_name(cls):

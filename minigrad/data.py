@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from minigrad.rng import default_rng
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _array
 
 
 def _random_state(random_state):
@@ -131,10 +131,6 @@ def make_spirals(n_samples=300, n_classes=3, *, noise=0.2, random_state=None):
 
 
 # -- datasets and loaders -----------------------------------------------------------------
-
-def _array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
 
 class TensorDataset:
     """Arrays (or tensors) of equal length, indexed together: ``ds[i] == (X[i], y[i])``."""

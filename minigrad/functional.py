@@ -19,13 +19,9 @@ import numpy as np
 
 from minigrad.autograd import Function
 from minigrad.functions import _normalize_axis, mean
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _array
 
 REDUCTIONS = ("mean", "sum", "none")
-
-
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _stable_log_softmax(x, axis):
@@ -113,11 +109,11 @@ def _check_reduction(op, reduction):
 
 def _class_targets(op, logits, target):
     """Validate ``target`` against ``logits`` (N, C); say whether it holds indices."""
-    shape = np.shape(_raw(logits))
+    shape = np.shape(_array(logits))
     if len(shape) != 2:
         raise ValueError(f"{op}: expected scores of shape (N, C), got shape {shape}")
     n, c = shape
-    t = _raw(target)
+    t = _array(target)
     if t.ndim == 1:
         if not np.issubdtype(t.dtype, np.integer):
             raise TypeError(
@@ -195,7 +191,7 @@ def cross_entropy(logits, target, reduction="mean"):
     _check_reduction("cross_entropy", reduction)
     indices = _class_targets("cross_entropy", logits, target)
     if indices:
-        target = _raw(target)
+        target = _array(target)
     return CrossEntropy.apply(logits, target, reduction=reduction, indices=indices)
 
 
@@ -204,7 +200,7 @@ def nll_loss(log_probs, target, reduction="mean"):
     _check_reduction("nll_loss", reduction)
     if not _class_targets("nll_loss", log_probs, target):
         raise TypeError("nll_loss: target must be class indices of shape (N,)")
-    t = _raw(target)
+    t = _array(target)
     losses = -log_probs[np.arange(len(t)), t]
     return _reduce(losses, reduction, len(t))
 
@@ -233,16 +229,16 @@ class BinaryCrossEntropy(Function):
 
 
 def _same_shape(op, a, b):
-    if np.shape(_raw(a)) != np.shape(_raw(b)):
-        raise ValueError(f"{op}: input of shape {np.shape(_raw(a))} and target of shape "
-                         f"{np.shape(_raw(b))} must have the same shape")
+    if np.shape(_array(a)) != np.shape(_array(b)):
+        raise ValueError(f"{op}: input of shape {np.shape(_array(a))} and target of shape "
+                         f"{np.shape(_array(b))} must have the same shape")
 
 
 def binary_cross_entropy(p, y, reduction="mean"):
     """Cross-entropy of probabilities ``p`` in [0, 1] against labels ``y`` in [0, 1]."""
     _check_reduction("binary_cross_entropy", reduction)
     _same_shape("binary_cross_entropy", p, y)
-    data = _raw(p)
+    data = _array(p)
     if data.size and (np.nanmin(data) < 0 or np.nanmax(data) > 1 or np.isnan(data).any()):
         raise ValueError(
             f"binary_cross_entropy: probabilities must lie in [0, 1], got values from "
@@ -305,7 +301,7 @@ def _reduce_elementwise(losses, reduction):
 
 def one_hot(y, num_classes):
     """Rows of zeros with a 1 at each class index: shape ``(N, num_classes)``."""
-    y = _raw(y)
+    y = _array(y)
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"one_hot: class indices must be integers, got dtype {y.dtype}")
     if y.size and (y.min() < 0 or y.max() >= num_classes):
@@ -324,7 +320,7 @@ def accuracy(scores, y, threshold=None):
     for logits and 0.5 for probabilities; left as ``None``, it is 0.5 when every
     value lies in [0, 1] and 0 otherwise.
     """
-    s, y = _raw(scores), _raw(y)
+    s, y = _array(scores), _array(y)
     if s.ndim == 2:
         predicted = s.argmax(axis=1)
     elif s.ndim == 1:

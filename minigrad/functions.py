@@ -25,7 +25,7 @@ import numpy as np
 
 from minigrad.autograd import Function
 from minigrad.broadcast import unbroadcast
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _raw
 
 PRIMITIVES = ("Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Abs", "Tanh",
               "Sigmoid", "ReLU", "LeakyReLU", "Sin", "Cos", "Clip", "Maximum", "Minimum",
@@ -707,10 +707,6 @@ def concatenate(tensors, axis=0):
 
 
 # -- composites: built from the primitives, no backward needed -------------------------
-
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
-
 
 def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)

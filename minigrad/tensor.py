@@ -91,10 +91,7 @@ class Tensor:
 
     def detach(self):
         """A tensor sharing this data, cut off from the graph."""
-        out = Tensor.__new__(Tensor)
-        out.data, out.grad, out.requires_grad = self.data, None, False
-        out._ctx, out._retains_grad, out.label = None, False, ""
-        return out
+        return Tensor._make(self.data)
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place (leaves only) and return self."""
@@ -239,13 +236,22 @@ class Tensor:
         return Tensor._wrap(self.data >= _raw(other))
 
     @staticmethod
+    def _make(data, requires_grad=False, ctx=None):
+        """A tensor around the array ``data`` (not copied, not checked): the fast
+        path for results of operations, where ``ctx`` records how it was made."""
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        out.requires_grad = requires_grad
+        out._ctx = ctx
+        out._retains_grad = False
+        out.label = ""
+        return out
+
+    @staticmethod
     def _wrap(array):
         """A tensor around ``array`` (not copied), outside any graph."""
-        out = Tensor.__new__(Tensor)
-        out.data = np.asarray(array)
-        out.grad, out.requires_grad, out._ctx = None, False, None
-        out._retains_grad, out.label = False, ""
-        return out
+        return Tensor._make(np.asarray(array))
 
     # -- methods (all defined in minigrad.functions) --------------------------------
 
@@ -290,7 +296,13 @@ class Tensor:
 
 
 def _raw(x):
+    """The array inside a tensor; anything else unchanged."""
     return x.data if isinstance(x, Tensor) else x
+
+
+def _array(x):
+    """The array inside a tensor, or ``x`` as an array."""
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 # -- constructors ---------------------------------------------------------------
