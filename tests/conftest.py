@@ -1,4 +1,14 @@
-"""Shared test set-up: report what the randomised tests checked."""
+"""Shared test set-up: where the datasets are, and a report of what the randomised tests checked."""
+
+import os
+from pathlib import Path
+
+# Notebooks (run by nbval and by the course tests) read MNIST from $MINIGRAD_DATA;
+# beside a checkout with ../shared/data (as in CI) use it, as scripts/test.sh does,
+# so that a plain `pytest` behaves like `make test`.
+_SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+if "MINIGRAD_DATA" not in os.environ and _SHARED_DATA.is_dir():
+    os.environ["MINIGRAD_DATA"] = str(_SHARED_DATA)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -15,8 +15,7 @@ from minigrad.data import DataLoader, DatasetError, TensorDataset
 
 pytestmark = pytest.mark.ch05
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-DATA = Path(os.environ.get("MINIGRAD_DATA", SHARED_DATA))
+DATA = Path(os.environ.get("MINIGRAD_DATA", "."))  # set by conftest.py beside ../shared
 needs_mnist = pytest.mark.skipif(not (DATA / "mnist").is_dir(),
                                  reason=f"no MNIST files in {DATA} (set MINIGRAD_DATA)")
 
