@@ -16,6 +16,7 @@ graph in reverse topological order, passes every input gradient through
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.broadcast import unbroadcast
 from minigrad.scalar import topological_order
 from minigrad.tensor import Tensor
@@ -89,7 +90,7 @@ _BUILTIN_ERRORS = (ValueError, TypeError, IndexError)
 def _describe(x):
     if isinstance(x, Tensor):
         return f"Tensor of shape {x.shape} ({x.dtype})"
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) or backend.is_device_array(x):
         return f"array of shape {x.shape} ({x.dtype})"
     return f"{type(x).__name__} {x!r}"
 
@@ -126,19 +127,28 @@ class Function:
         """Run ``forward`` on the inputs' arrays and record the operation if needed."""
         arrays = []
         needs = []
+        on_device = False
+        tensors = 0
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
                 needs.append(x.requires_grad)
+                on_device = on_device or type(x.data) is not np.ndarray
+                tensors += 1
                 continue
             if isinstance(x, (int, float, np.ndarray, np.generic)):
                 arrays.append(x)
             elif isinstance(x, (list, tuple)):
                 arrays.append(np.asarray(x))
+            elif backend.is_device_array(x):
+                arrays.append(x)
+                on_device = True
             else:
                 raise TypeError(f"{cls.op_name()}: cannot use {_describe(x)} as an input; "
                                 "expected a Tensor, a NumPy array or a number")
             needs.append(False)
+        if on_device or not tensors and backend.default_device() != "cpu":
+            arrays = _on_one_device(cls.op_name(), inputs, arrays)
         requires_grad = _GradMode.enabled and True in needs
         ctx = Context(cls, inputs, tuple(needs) if requires_grad else (False,) * len(needs))
         try:
@@ -155,6 +165,26 @@ class Function:
     @classmethod
     def op_name(cls):
         return cls.__name__.lower()
+
+
+def _on_one_device(op, inputs, arrays):
+    """The arrays of an operation on one device, or an error naming the devices.
+
+    Tensors (and device arrays) must share a device. Host constants (numbers,
+    NumPy arrays, lists) join it, as Python numbers join any tensor; with no
+    tensor at all, they go to the default device.
+    """
+    devices = {}
+    for x, a in zip(inputs, arrays):
+        if isinstance(x, Tensor) or backend.is_device_array(a):
+            devices.setdefault(backend.device_of(a), x)
+    if len(devices) > 1:
+        found = " and ".join(f"{_describe(x)} on {d}" for d, x in devices.items())
+        target = next(d for d in devices if d != "cpu")
+        raise RuntimeError(f"{op}: the inputs are on different devices: {found}. Move them "
+                           f"to one device first, e.g. x.to('{target}').")
+    device = next(iter(devices), None) or backend.default_device()
+    return [backend.to_device(a, device) if isinstance(a, np.ndarray) else a for a in arrays]
 
 
 def _tensor_parents(node):
@@ -247,7 +277,8 @@ def value_and_grad(f, argnums=0):
                 f"{type(out).__name__}" + (f" of shape {shape}" if shape is not None else ""))
         if out.requires_grad:
             out.backward()
-        grads = tuple(args[i].grad if args[i].grad is not None else np.zeros_like(args[i].data)
+        grads = tuple(args[i].grad if args[i].grad is not None
+                      else backend.get_array_module(args[i].data).zeros_like(args[i].data)
                       for i in positions)
         return out.detach(), grads[0] if single else grads
 
@@ -267,7 +298,7 @@ def grad(f, argnums=0):
 
 
 def _differentiable_leaf(x):
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x.data if isinstance(x, Tensor) else backend.as_array(x)
     if not np.issubdtype(data.dtype, np.floating):
         data = data.astype(np.float64)
     return Tensor(data, requires_grad=True)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from minigrad import backend
+
 
 def save(obj, path):
     """Save a module's ``state_dict()`` (or any dict of arrays) to ``path`` (.npz)."""
@@ -10,7 +12,7 @@ def save(obj, path):
         raise TypeError(f"save: expected a Module or a dict of arrays, got {type(obj).__name__}")
     arrays = {}
     for name, value in state.items():
-        value = np.asarray(getattr(value, "data", value))
+        value = backend.asnumpy(getattr(value, "data", value))
         if value.dtype == object:
             raise TypeError(f"save: '{name}' is not an array ({type(state[name]).__name__})")
         arrays[name] = value

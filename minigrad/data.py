@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.rng import default_rng
 from minigrad.tensor import Tensor, _array
 
@@ -148,6 +149,8 @@ class TensorDataset:
         return len(self.arrays[0])
 
     def __getitem__(self, index):
+        if isinstance(index, np.ndarray):  # index device arrays with device indices
+            return tuple(a[backend.to_device(index, backend.device_of(a))] for a in self.arrays)
         return tuple(a[index] for a in self.arrays)
 
 
@@ -161,11 +164,15 @@ class DataLoader:
         shuffle: visit the samples in a new random order each epoch.
         drop_last: skip the last batch if it is smaller than ``batch_size``.
         seed: seeds the shuffling; ``None`` draws from minigrad's generator.
+        device: where the batches go (Chapter 6); by default the default
+            device. Keep the dataset on that device too (``TensorDataset`` of
+            device tensors) to copy it once instead of every batch.
 
     Every sample appears exactly once per epoch.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
+                 device=None):
         if isinstance(dataset, (tuple, list)):
             dataset = TensorDataset(*dataset)
         if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
@@ -173,6 +180,7 @@ class DataLoader:
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
         self.rng = np.random.default_rng(seed) if seed is not None else None
+        self.device = backend.check_device(device)
 
     def __len__(self):
         n = len(self.dataset)
@@ -190,8 +198,12 @@ class DataLoader:
                 columns = self.dataset[index]
             else:
                 samples = [self.dataset[int(i)] for i in index]
-                columns = [np.stack([_array(s[k]) for s in samples]) for k in range(len(samples[0]))]
-            yield tuple(Tensor._wrap(c) for c in columns)
+                columns = [_stack([_array(s[k]) for s in samples]) for k in range(len(samples[0]))]
+            yield tuple(Tensor._make(backend.to_device(c, self.device)) for c in columns)
+
+
+def _stack(arrays):
+    return backend.get_array_module(*arrays).stack(arrays)
 
 
 # -- MNIST and Fashion-MNIST -----------------------------------------------------------------

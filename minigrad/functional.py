@@ -17,7 +17,9 @@ Fused primitives (each checked against its composite in the tests):
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd import Function
+from minigrad.backend import get_array_module
 from minigrad.functions import _normalize_axis, mean
 from minigrad.tensor import Tensor, _array
 
@@ -26,8 +28,9 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _stable_log_softmax(x, axis):
     """log softmax of an array along ``axis`` (keeps dims), by max subtraction."""
+    xp = get_array_module(x)
     shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 class LogSumExp(Function):
@@ -35,18 +38,19 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1, keepdims=False):
+        xp = get_array_module(x)
         axes = _normalize_axis(axis, x.ndim, "logsumexp")
         m = x.max(axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)  # rows of -inf stay -inf, not nan
+        m = xp.where(xp.isfinite(m), m, 0)  # rows of -inf stay -inf, not nan
         with np.errstate(divide="ignore"):  # log(0) = -inf for rows of -inf
-            out = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
+            out = m + xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True))
         ctx.save_for_backward(x, out)
         return out if keepdims else out.squeeze(axis=axes)
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        return g.reshape(out.shape) * np.exp(x - out)
+        return g.reshape(out.shape) * get_array_module(x).exp(x - out)
 
 
 def logsumexp(x, axis=-1, keepdims=False):
@@ -109,7 +113,7 @@ def _check_reduction(op, reduction):
 
 def _class_targets(op, logits, target):
     """Validate ``target`` against ``logits`` (N, C); say whether it holds indices."""
-    shape = np.shape(_array(logits))
+    shape = _array(logits).shape
     if len(shape) != 2:
         raise ValueError(f"{op}: expected scores of shape (N, C), got shape {shape}")
     n, c = shape
@@ -123,7 +127,7 @@ def _class_targets(op, logits, target):
             raise ValueError(f"{op}: {n} rows of scores but {len(t)} targets "
                              f"(scores {shape}, target {t.shape})")
         if t.size and (t.min() < 0 or t.max() >= c):
-            bad = t[(t < 0) | (t >= c)][0]
+            bad = int(t[(t < 0) | (t >= c)][0])
             raise IndexError(f"{op}: class index {bad} is out of range for {c} classes "
                              f"(valid: 0 to {c - 1})")
         return True
@@ -155,7 +159,7 @@ class CrossEntropy(Function):
     def forward(ctx, logits, target, reduction="mean", indices=True):
         logp = _stable_log_softmax(logits, axis=1)
         n = logits.shape[0]
-        rows = np.arange(n)
+        rows = get_array_module(logits).arange(n)
         losses = -logp[rows, target] if indices else -(target * logp).sum(axis=1)
         ctx.save_for_backward(logp, target)
         ctx.reduction, ctx.indices = reduction, indices
@@ -168,9 +172,10 @@ class CrossEntropy(Function):
         scale = g / n if ctx.reduction == "mean" else g
         if ctx.reduction == "none":
             scale = g[:, None]
-        grad = np.exp(logp)
+        xp = get_array_module(logp)
+        grad = xp.exp(logp)
         if ctx.indices:
-            grad[np.arange(n), target] -= 1
+            grad[xp.arange(n), target] -= 1
         else:
             grad -= target
         g_target = None
@@ -201,7 +206,8 @@ def nll_loss(log_probs, target, reduction="mean"):
     if not _class_targets("nll_loss", log_probs, target):
         raise TypeError("nll_loss: target must be class indices of shape (N,)")
     t = _array(target)
-    losses = -log_probs[np.arange(len(t)), t]
+    rows = get_array_module(_array(log_probs)).arange(len(t))
+    losses = -log_probs[rows, backend.to_device(t, backend.device_of(_array(log_probs)))]
     return _reduce(losses, reduction, len(t))
 
 
@@ -211,27 +217,29 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, p, y):
+        xp = get_array_module(p)
         with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(p), -100)
-            log_q = np.maximum(np.log1p(-p), -100)
+            log_p = xp.maximum(xp.log(p), -100)
+            log_q = xp.maximum(xp.log1p(-p), -100)
         ctx.save_for_backward(p, y)
         return -(y * log_p + (1 - y) * log_q)
 
     @staticmethod
     def backward(ctx, g):
         p, y = ctx.saved_tensors
-        gp = g * (p - y) / np.maximum(p * (1 - p), 1e-12)
+        xp = get_array_module(p)
+        gp = g * (p - y) / xp.maximum(p * (1 - p), 1e-12)
         gy = None
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore"):
-                gy = -g * (np.maximum(np.log(p), -100) - np.maximum(np.log1p(-p), -100))
+                gy = -g * (xp.maximum(xp.log(p), -100) - xp.maximum(xp.log1p(-p), -100))
         return gp, gy
 
 
 def _same_shape(op, a, b):
-    if np.shape(_array(a)) != np.shape(_array(b)):
-        raise ValueError(f"{op}: input of shape {np.shape(_array(a))} and target of shape "
-                         f"{np.shape(_array(b))} must have the same shape")
+    if _array(a).shape != _array(b).shape:
+        raise ValueError(f"{op}: input of shape {_array(a).shape} and target of shape "
+                         f"{_array(b).shape} must have the same shape")
 
 
 def binary_cross_entropy(p, y, reduction="mean"):
@@ -239,11 +247,12 @@ def binary_cross_entropy(p, y, reduction="mean"):
     _check_reduction("binary_cross_entropy", reduction)
     _same_shape("binary_cross_entropy", p, y)
     data = _array(p)
-    if data.size and (np.nanmin(data) < 0 or np.nanmax(data) > 1 or np.isnan(data).any()):
+    xp = get_array_module(data)
+    if data.size and (xp.nanmin(data) < 0 or xp.nanmax(data) > 1 or xp.isnan(data).any()):
         raise ValueError(
             f"binary_cross_entropy: probabilities must lie in [0, 1], got values from "
-            f"{np.nanmin(data):.4g} to {np.nanmax(data):.4g}. If these are scores (logits), "
-            "use binary_cross_entropy_with_logits.")
+            f"{float(xp.nanmin(data)):.4g} to {float(xp.nanmax(data)):.4g}. If these are "
+            "scores (logits), use binary_cross_entropy_with_logits.")
     losses = BinaryCrossEntropy.apply(p, _float(y))
     return _reduce_elementwise(losses, reduction)
 
@@ -253,14 +262,16 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, z, y):
+        xp = get_array_module(z)
         ctx.save_for_backward(z, y)
-        return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
 
     @staticmethod
     def backward(ctx, g):
         z, y = ctx.saved_tensors
-        e = np.exp(-np.abs(z))
-        sig = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        xp = get_array_module(z)
+        e = xp.exp(-xp.abs(z))
+        sig = xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
         gy = -g * z if ctx.needs_input_grad[1] else None
         return g * (sig - y), gy
 
@@ -285,7 +296,7 @@ def _float(y):
     """Labels as floats (integer label arrays are fine for the binary losses)."""
     if isinstance(y, Tensor):
         return y if np.issubdtype(y.dtype, np.floating) else Tensor(y.data, dtype=np.float64)
-    y = np.asarray(y)
+    y = _array(y)
     return y if np.issubdtype(y.dtype, np.floating) else y.astype(np.float64)
 
 
@@ -306,10 +317,8 @@ def one_hot(y, num_classes):
         raise TypeError(f"one_hot: class indices must be integers, got dtype {y.dtype}")
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         raise IndexError(f"one_hot: class indices must lie in [0, {num_classes - 1}], got "
-                         f"values from {y.min()} to {y.max()}")
-    out = np.zeros(y.shape + (num_classes,))
-    np.put_along_axis(out, y[..., None], 1.0, axis=-1)
-    return Tensor._wrap(out)
+                         f"values from {int(y.min())} to {int(y.max())}")
+    return Tensor._make(backend.on_default_device(get_array_module(y).eye(num_classes)[y]))
 
 
 def accuracy(scores, y, threshold=None):
@@ -331,4 +340,6 @@ def accuracy(scores, y, threshold=None):
         raise ValueError(f"accuracy: expected scores of shape (N, C) or (N,), got {s.shape}")
     if predicted.shape != y.shape:
         raise ValueError(f"accuracy: {len(predicted)} predictions but labels of shape {y.shape}")
+    # compared on the host: predictions and labels may live on different devices
+    predicted, y = backend.asnumpy(predicted), backend.asnumpy(y)
     return float((predicted == y).mean()) if y.size else 0.0

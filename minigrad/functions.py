@@ -9,7 +9,11 @@ engine, which sums every input gradient back to its input's shape.
 
 Primitives: Add Sub Mul Div Neg Pow Exp Log Abs Tanh Sigmoid ReLU LeakyReLU
 Sin Cos Clip Maximum Minimum Where Sum Max Min MatMul Reshape Transpose
-BroadcastTo GetItem Concatenate.
+BroadcastTo GetItem Concatenate ToDevice.
+
+One code path for every device (Chapter 6): an operation reaches NumPy's
+functions only through ``xp = get_array_module(a)``, so the same class runs on
+NumPy arrays and on CuPy arrays on a GPU.
 
 Numerics, one policy everywhere: values outside an operation's domain follow
 IEEE arithmetic exactly as NumPy does (``log(0) = -inf``, ``log(-1) = nan``,
@@ -19,18 +23,21 @@ float32 with float64 gives float64, and a Python number takes the tensor's dtype
 """
 
 import builtins
+import itertools
 import numbers
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd import Function
+from minigrad.backend import get_array_module
 from minigrad.broadcast import unbroadcast
-from minigrad.tensor import Tensor, _raw
+from minigrad.tensor import Tensor, _array, _raw
 
 PRIMITIVES = ("Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Abs", "Tanh",
               "Sigmoid", "ReLU", "LeakyReLU", "Sin", "Cos", "Clip", "Maximum", "Minimum",
               "Where", "Sum", "Max", "Min", "MatMul", "Reshape", "Transpose",
-              "BroadcastTo", "GetItem", "Concatenate")
+              "BroadcastTo", "GetItem", "Concatenate", "ToDevice")
 
 
 # -- elementwise, two inputs (broadcasting) ------------------------------------
@@ -121,8 +128,9 @@ class Pow(Function):
         ga = g * b * a ** (b - 1) if need_a else None
         gb = None
         if need_b:
-            safe = np.where(a > 0, a, 1)
-            gb = g * out * np.log(safe) * (a != 0)
+            xp = get_array_module(a, b)
+            safe = xp.where(a > 0, a, 1)
+            gb = g * out * xp.log(safe) * (a != 0)
         return ga, gb
 
 
@@ -134,7 +142,7 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        return get_array_module(a, b).maximum(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -151,7 +159,7 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
+        return get_array_module(a, b).minimum(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -167,15 +175,17 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        cond = np.asarray(cond, dtype=bool)
+        xp = get_array_module(cond, a, b)
+        cond = xp.asarray(cond).astype(bool, copy=False)
         ctx.save_for_backward(cond)
-        return np.where(cond, a, b)
+        return xp.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
-        zero = np.zeros((), dtype=g.dtype)
-        return None, np.where(cond, g, zero), np.where(cond, zero, g)
+        xp = get_array_module(g)
+        zero = g.dtype.type(0)
+        return None, xp.where(cond, g, zero), xp.where(cond, zero, g)
 
 
 # -- elementwise, one input ------------------------------------------------------
@@ -197,7 +207,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        out = get_array_module(a).exp(a)
         ctx.save_for_backward(out)
         return out
 
@@ -213,7 +223,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(a)
+        return get_array_module(a).log(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -227,12 +237,12 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.abs(a)
+        return get_array_module(a).abs(a)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * np.sign(a)
+        return g * get_array_module(a).sign(a)
 
 
 class Tanh(Function):
@@ -240,7 +250,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(a)
+        out = get_array_module(a).tanh(a)
         ctx.save_for_backward(out)
         return out
 
@@ -255,8 +265,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
-        e = np.exp(-np.abs(a))  # in (0, 1]: never overflows
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        xp = get_array_module(a)
+        e = xp.exp(-xp.abs(a))  # in (0, 1]: never overflows
+        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
@@ -286,7 +297,7 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx, a, negative_slope=0.01):
-        scale = np.where(a > 0, 1, negative_slope).astype(a.dtype, copy=False)
+        scale = get_array_module(a).where(a > 0, 1, negative_slope).astype(a.dtype, copy=False)
         ctx.save_for_backward(scale)
         return a * scale
 
@@ -302,12 +313,12 @@ class Sin(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(a)
+        return get_array_module(a).sin(a)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * np.cos(a)
+        return g * get_array_module(a).cos(a)
 
 
 class Cos(Function):
@@ -316,12 +327,12 @@ class Cos(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.cos(a)
+        return get_array_module(a).cos(a)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return -g * np.sin(a)
+        return -g * get_array_module(a).sin(a)
 
 
 class Clip(Function):
@@ -329,13 +340,14 @@ class Clip(Function):
 
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
-        inside = np.ones(a.shape, dtype=bool)
+        xp = get_array_module(a)
+        inside = xp.ones(a.shape, dtype=bool)
         if lo is not None:
             inside &= a >= lo
         if hi is not None:
             inside &= a <= hi
         ctx.save_for_backward(inside)
-        return np.clip(a, lo, hi)
+        return xp.clip(a, lo, hi)
 
     @staticmethod
     def backward(ctx, g):
@@ -376,7 +388,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return np.broadcast_to(g.reshape(ctx.kept), ctx.shape)
+        return get_array_module(g).broadcast_to(g.reshape(ctx.kept), ctx.shape)
 
 
 class Max(Function):
@@ -387,7 +399,7 @@ class Max(Function):
     but could not split ties.
     """
 
-    reduce = staticmethod(np.max)
+    reduce = "max"  # the array method that reduces
 
     @classmethod
     def forward(cls, ctx, a, axis=None, keepdims=False):
@@ -395,7 +407,7 @@ class Max(Function):
         axes = _normalize_axis(axis, a.ndim, name)
         if a.size == 0:
             raise ValueError(f"{name}: cannot reduce an empty tensor of shape {a.shape}")
-        out = cls.reduce(a, axis=axes, keepdims=True)
+        out = getattr(a, cls.reduce)(axis=axes, keepdims=True)
         ctx.save_for_backward(a, out)
         ctx.axes = axes
         return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
@@ -410,7 +422,7 @@ class Max(Function):
 class Min(Max):
     """f = a.min(axis);  ga = g at the minima, split equally among ties."""
 
-    reduce = staticmethod(np.min)
+    reduce = "min"
 
 
 # -- linear algebra --------------------------------------------------------------
@@ -422,7 +434,8 @@ class MatMul(Function):
     def forward(ctx, a, b):
         if getattr(a, "ndim", 0) == 0 or getattr(b, "ndim", 0) == 0:
             raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
-                             f"{np.shape(a)} and {np.shape(b)}; use * to scale by a number")
+                             f"{getattr(a, 'shape', ())} and {getattr(b, 'shape', ())}; use * to "
+                             "scale by a number")
         k_a = a.shape[-1]
         k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if k_a != k_b:
@@ -444,10 +457,10 @@ class MatMul(Function):
             g = g[..., None, :]
         ga = gb = None
         if need_a:
-            ga = g @ np.swapaxes(b2, -1, -2)
+            ga = g @ b2.swapaxes(-1, -2)
             ga = unbroadcast(ga, a2.shape).reshape(a.shape)
         if need_b:
-            gb = np.swapaxes(a2, -1, -2) @ g
+            gb = a2.swapaxes(-1, -2) @ g
             gb = unbroadcast(gb, b2.shape).reshape(b.shape)
         return ga, gb
 
@@ -501,7 +514,7 @@ class BroadcastTo(Function):
     @staticmethod
     def forward(ctx, a, shape=None):
         try:
-            return np.broadcast_to(a, shape)
+            return get_array_module(a).broadcast_to(a, shape)
         except ValueError:
             raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {a.shape} "
                              f"to shape {tuple(shape)}") from None
@@ -514,7 +527,16 @@ class BroadcastTo(Function):
 def _may_repeat(index):
     """True when ``a[index]`` may read an element twice (integer-array indexing)."""
     items = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(i, np.ndarray) and i.dtype != bool for i in items)
+    return any(hasattr(i, "dtype") and i.dtype != bool for i in items)
+
+
+def _index_on(xp, index):
+    """An index whose arrays live where the indexed data lives."""
+    if isinstance(index, tuple):
+        return tuple(_index_on(xp, i) for i in index)
+    if xp is not np and isinstance(index, np.ndarray):
+        return xp.asarray(index)
+    return index
 
 
 def _array_index(index):
@@ -533,6 +555,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, a, index=None):
+        index = _index_on(get_array_module(a), index)
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         try:
             return a[index]
@@ -541,9 +564,9 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        grad = get_array_module(g).zeros(ctx.shape, dtype=g.dtype)
         if _may_repeat(ctx.index):
-            np.add.at(grad, ctx.index, g)  # repeated indices add up
+            backend.scatter_add(grad, ctx.index, g)  # repeated indices add up
         else:
             grad[ctx.index] = g
         return grad
@@ -554,9 +577,9 @@ class Concatenate(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):
-        shapes = [np.shape(a) for a in arrays]
+        shapes = [getattr(a, "shape", ()) for a in arrays]
         try:
-            out = np.concatenate(arrays, axis=axis)
+            out = get_array_module(*arrays).concatenate(arrays, axis=axis)
         except ValueError as error:
             raise ValueError(f"concatenate: {error}; shapes {shapes}, axis {axis}") from None
         ctx.axis = axis % out.ndim
@@ -565,8 +588,21 @@ class Concatenate(Function):
 
     @staticmethod
     def backward(ctx, g):
-        edges = np.cumsum(ctx.sizes)[:-1]
-        return tuple(np.split(g, edges, axis=ctx.axis))
+        edges = list(itertools.accumulate(ctx.sizes))[:-1]
+        return tuple(get_array_module(g).split(g, edges, axis=ctx.axis))
+
+
+class ToDevice(Function):
+    """f = a, moved to another device;  ga = g, moved back."""
+
+    @staticmethod
+    def forward(ctx, a, device="cpu"):
+        ctx.source = backend.device_of(a)
+        return backend.to_device(a, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return backend.to_device(g, ctx.source)
 
 
 # -- the lowercase API: primitives ---------------------------------------------------
@@ -699,6 +735,11 @@ def getitem(a, index):
     return GetItem.apply(a, index=_array_index(index))
 
 
+def to_device(a, device):
+    """``a`` on ``device``, differentiably (``Tensor.to`` calls this)."""
+    return ToDevice.apply(a, device=backend.check_device(device))
+
+
 def concatenate(tensors, axis=0):
     tensors = list(tensors)
     if not tensors:
@@ -745,12 +786,12 @@ def var(a, axis=None, keepdims=False, ddof=0):
 
 def argmax(a, axis=None, keepdims=False):
     """Index of the largest value (no gradient)."""
-    return Tensor._wrap(np.argmax(_raw(a), axis=axis, keepdims=keepdims))
+    return Tensor._wrap(_array(a).argmax(axis=axis, keepdims=keepdims))
 
 
 def argmin(a, axis=None, keepdims=False):
     """Index of the smallest value (no gradient)."""
-    return Tensor._wrap(np.argmin(_raw(a), axis=axis, keepdims=keepdims))
+    return Tensor._wrap(_array(a).argmin(axis=axis, keepdims=keepdims))
 
 
 def flatten(a, start_axis=0):

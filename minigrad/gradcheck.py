@@ -11,6 +11,7 @@ Two tests, both in float64, with a random cotangent ``v`` of the output's shape:
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd import no_grad
 from minigrad.tensor import Tensor
 
@@ -20,7 +21,7 @@ class GradcheckError(AssertionError):
 
 
 def _differentiable(x):
-    data = np.asarray(x.data if isinstance(x, Tensor) else x)
+    data = backend.asnumpy(x.data if isinstance(x, Tensor) else x)
     return data.dtype.kind == "f" or (not isinstance(x, (Tensor, np.ndarray)) and
                                       data.dtype.kind in "iu")
 
@@ -62,16 +63,21 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, raise_exceptio
         seed: seeds the random cotangent and direction.
         raise_exception: raise :class:`GradcheckError` on failure (else return False).
 
+    The numbers are worked out on the host; ``f`` runs on the device of the
+    first input tensor (or the default device).
+
     Returns:
         True when every gradient agrees.
     """
     rng = np.random.default_rng(seed)
     diff = [_differentiable(x) for x in inputs]
-    base = [np.array(getattr(x, "data", x), dtype=np.float64) if d else x
+    base = [backend.asnumpy(getattr(x, "data", x)).astype(np.float64) if d else x
             for x, d in zip(inputs, diff)]
+    device = next((x.device for x in inputs if isinstance(x, Tensor)), None)
 
     def call(arrays, record):
-        args = [Tensor(a, requires_grad=record) if d else a for a, d in zip(arrays, diff)]
+        args = [Tensor(a, requires_grad=record, device=device) if d else a
+                for a, d in zip(arrays, diff)]
         if record:
             return args, f(*args)
         with no_grad():
@@ -83,11 +89,11 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, raise_exceptio
     v = rng.standard_normal(out.shape)
     if out.requires_grad:
         out.backward(v)
-    analytic = [a.grad if a.grad is not None else np.zeros_like(a.data)
+    analytic = [backend.asnumpy(a.grad) if a.grad is not None else np.zeros(a.shape)
                 for a, d in zip(args, diff) if d]
 
     def scalar(arrays):
-        return float(np.sum(v * call(arrays, record=False)[1].data))
+        return float(np.sum(v * call(arrays, record=False)[1].numpy()))
 
     def fail(message):
         if raise_exception:

@@ -14,8 +14,7 @@ graph. The update rules, with ``g`` the gradient and ``t`` the step number:
 
 import math
 
-import numpy as np
-
+from minigrad import backend
 from minigrad.tensor import Tensor
 
 
@@ -62,6 +61,8 @@ class Optimizer:
         self.steps += 1
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
+                if state:
+                    _follow(state, p.data)
                 self._update(p.data, p.grad, state)
 
     def _update(self, data, grad, state):
@@ -70,7 +71,7 @@ class Optimizer:
     def state_dict(self):
         """Hyper-parameters, step count, and copies of the per-parameter state."""
         return {"hyper": dict(self.hyper), "steps": self.steps,
-                "state": [{k: (v.copy() if isinstance(v, np.ndarray) else v)
+                "state": [{k: (v.copy() if hasattr(v, "shape") else v)
                            for k, v in s.items()} for s in self.state]}
 
     def load_state_dict(self, state_dict):
@@ -85,6 +86,17 @@ class Optimizer:
     def __repr__(self):
         settings = ", ".join(f"{k}={v}" for k, v in self.hyper.items())
         return f"{type(self).__name__}({settings})"
+
+
+def _follow(state, data):
+    """Move a parameter's state arrays to the parameter's device if it has moved."""
+    for key, value in state.items():
+        if hasattr(value, "shape") and type(value) is not type(data):
+            state[key] = backend.to_device(value, backend.device_of(data))
+
+
+def _zeros_like(data):
+    return backend.get_array_module(data).zeros_like(data)
 
 
 class SGD(Optimizer):
@@ -129,7 +141,7 @@ class Adam(Optimizer):
         elif wd:
             grad = grad + wd * data
         if "m" not in state:
-            state["m"], state["s"], state["t"] = np.zeros_like(data), np.zeros_like(data), 0
+            state["m"], state["s"], state["t"] = _zeros_like(data), _zeros_like(data), 0
         m, s = state["m"], state["s"]
         state["t"] += 1
         m *= beta1
@@ -138,7 +150,7 @@ class Adam(Optimizer):
         s += (1 - beta2) * grad * grad
         m_hat_scale = 1 / (1 - beta1 ** state["t"])
         s_hat_scale = 1 / (1 - beta2 ** state["t"])
-        data -= (lr * m_hat_scale) * m / (np.sqrt(s * s_hat_scale) + h["eps"])
+        data -= (lr * m_hat_scale) * m / ((s * s_hat_scale) ** 0.5 + h["eps"])
 
 
 class AdamW(Adam):
@@ -162,13 +174,13 @@ class RMSprop(Optimizer):
         if h["weight_decay"]:
             grad = grad + h["weight_decay"] * data
         if "s" not in state:
-            state["s"] = np.zeros_like(data)
+            state["s"] = _zeros_like(data)
         s = state["s"]
         s *= h["alpha"]
         s += (1 - h["alpha"]) * grad * grad
-        step = grad / (np.sqrt(s) + h["eps"])
+        step = grad / (s ** 0.5 + h["eps"])
         if h["momentum"]:
-            buf = state.setdefault("momentum_buffer", np.zeros_like(data))
+            buf = state.setdefault("momentum_buffer", _zeros_like(data))
             buf *= h["momentum"]
             buf += step
             step = buf

@@ -6,8 +6,11 @@ context of the operation that produced it. Its operators and methods are thin
 sugar over the functions in :mod:`minigrad.functions`.
 """
 
+import operator
+
 import numpy as np
 
+from minigrad import backend
 from minigrad.rng import default_rng
 
 
@@ -28,20 +31,18 @@ class Tensor:
         requires_grad: record operations on this tensor so that
             ``backward()`` fills its ``.grad``. Floating-point data only.
         dtype: the NumPy dtype to store.
+        device: ``"cpu"``, ``"cuda"`` or ``"standin"`` (Chapter 6); by default the
+            device of ``data`` if it is a device array, else the default device.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "label",
                  "__weakref__")
     __array_priority__ = 1000  # `ndarray + Tensor` defers to Tensor.__radd__
 
-    def __init__(self, data, requires_grad=False, dtype=None):
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
             data = data.data
-        if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
-            dtype = np.float64
-        self.data = np.array(data, dtype=dtype)
-        if self.data.dtype == object:
-            raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} data")
+        self.data = backend.as_array(data, dtype, device)
         if requires_grad:
             _float_dtype_required(self.data.dtype, "Tensor(requires_grad=True)")
         self.grad = None
@@ -69,6 +70,11 @@ class Tensor:
         return self.data.dtype
 
     @property
+    def device(self):
+        """Where the data lives: ``"cpu"``, ``"cuda"`` or ``"standin"``."""
+        return backend.device_of(self.data)
+
+    @property
     def is_leaf(self):
         """True for tensors not produced by a recorded operation."""
         return self._ctx is None
@@ -86,8 +92,27 @@ class Tensor:
         return self.data.item()
 
     def numpy(self):
-        """The data as a NumPy array (shared, not copied)."""
-        return self.data
+        """The data as a NumPy array on the host (shared on the CPU, a copy from a GPU)."""
+        return backend.asnumpy(self.data)
+
+    def to(self, device):
+        """This tensor on ``device``; itself if it is there already.
+
+        The move is an operation like any other: gradients flow back through it
+        to the original device.
+        """
+        device = backend.check_device(device)
+        if backend.device_of(self.data) == device:
+            return self
+        return F.to_device(self, device)
+
+    def cuda(self):
+        """``self.to("cuda")``."""
+        return self.to("cuda")
+
+    def cpu(self):
+        """``self.to("cpu")``."""
+        return self.to("cpu")
 
     def detach(self):
         """A tensor sharing this data, cut off from the graph."""
@@ -106,10 +131,12 @@ class Tensor:
         return self
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(", precision=4)
         extras = []
         if self.data.dtype != np.float64:
             extras.append(f"dtype={self.data.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
         if self._ctx is not None:
             extras.append(f"grad_fn={self._ctx.fn.__name__}")
         elif self.requires_grad:
@@ -151,9 +178,10 @@ class Tensor:
                     f"backward: a gradient can be implied only for a one-element tensor, but "
                     f"this one has shape {self.shape}. Reduce it first (e.g. y.sum()), or pass "
                     f"y.backward(gradient) with an array of shape {self.shape}.")
-            gradient = np.ones_like(self.data)
+            gradient = backend.get_array_module(self.data).ones_like(self.data)
         else:
-            gradient = np.asarray(getattr(gradient, "data", gradient), dtype=self.dtype)
+            gradient = backend.to_device(getattr(gradient, "data", gradient), self.device)
+            gradient = gradient.astype(self.dtype, copy=False)
             if gradient.shape != self.shape:
                 raise ValueError(f"backward: gradient has shape {gradient.shape} but the "
                                  f"tensor has shape {self.shape}")
@@ -217,23 +245,29 @@ class Tensor:
         return F.getitem(self, index)
 
     # Comparisons give boolean tensors that do not require grad.
+    def _compare(self, other, op):
+        other = _raw(other)
+        if type(self.data) is not np.ndarray and isinstance(other, (np.ndarray, list, tuple)):
+            other = backend.to_device(other, self.device)  # host constants join the device
+        return Tensor._wrap(op(self.data, other))
+
     def __eq__(self, other):
-        return Tensor._wrap(self.data == _raw(other))
+        return self._compare(other, operator.eq)
 
     def __ne__(self, other):
-        return Tensor._wrap(self.data != _raw(other))
+        return self._compare(other, operator.ne)
 
     def __lt__(self, other):
-        return Tensor._wrap(self.data < _raw(other))
+        return self._compare(other, operator.lt)
 
     def __le__(self, other):
-        return Tensor._wrap(self.data <= _raw(other))
+        return self._compare(other, operator.le)
 
     def __gt__(self, other):
-        return Tensor._wrap(self.data > _raw(other))
+        return self._compare(other, operator.gt)
 
     def __ge__(self, other):
-        return Tensor._wrap(self.data >= _raw(other))
+        return self._compare(other, operator.ge)
 
     @staticmethod
     def _make(data, requires_grad=False, ctx=None):
@@ -250,8 +284,10 @@ class Tensor:
 
     @staticmethod
     def _wrap(array):
-        """A tensor around ``array`` (not copied), outside any graph."""
-        return Tensor._make(np.asarray(array))
+        """A tensor around ``array`` (not copied, on its device), outside any graph."""
+        if type(array) is not np.ndarray and not backend.is_device_array(array):
+            array = np.asarray(array)
+        return Tensor._make(array)
 
     # -- methods (all defined in minigrad.functions) --------------------------------
 
@@ -301,19 +337,37 @@ def _raw(x):
 
 
 def _array(x):
-    """The array inside a tensor, or ``x`` as an array."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    """The array inside a tensor, or ``x`` as an array (device arrays stay where they are)."""
+    if isinstance(x, Tensor):
+        return x.data
+    return x if backend.is_device_array(x) else np.asarray(x)
 
 
 # -- constructors ---------------------------------------------------------------
+# Each takes ``device=`` (default: the default device). Random draws happen on the
+# host, from minigrad's seeded generator, so a seed gives the same numbers on
+# every device.
 
-def tensor(data, requires_grad=False, dtype=None):
+def tensor(data, requires_grad=False, dtype=None, device=None):
     """Make a :class:`Tensor` (the same as ``Tensor(...)``)."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
-def _made(array, requires_grad):
-    out = Tensor._wrap(array)
+def _made(make, requires_grad, device, like=None):
+    """A tensor of ``make(xp)``, built by the array module of ``device`` (or of ``like``)."""
+    if device is None and like is not None:
+        xp = backend.get_array_module(_array(like))
+    else:
+        xp = backend.module_for(backend.check_device(device))
+    out = Tensor._make(make(xp))
+    if requires_grad:
+        out.requires_grad_()
+    return out
+
+
+def _host(array, requires_grad, device):
+    """A tensor of a host array, moved to ``device``."""
+    out = Tensor._make(backend.to_device(array, backend.check_device(device)))
     if requires_grad:
         out.requires_grad_()
     return out
@@ -323,59 +377,67 @@ def _shape(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
-def zeros(*shape, dtype=np.float64, requires_grad=False):
+def zeros(*shape, dtype=np.float64, requires_grad=False, device=None):
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _made(np.zeros(_shape(shape), dtype=dtype), requires_grad)
+    return _made(lambda xp: xp.zeros(_shape(shape), dtype=dtype), requires_grad, device)
 
 
-def ones(*shape, dtype=np.float64, requires_grad=False):
+def ones(*shape, dtype=np.float64, requires_grad=False, device=None):
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    return _made(np.ones(_shape(shape), dtype=dtype), requires_grad)
+    return _made(lambda xp: xp.ones(_shape(shape), dtype=dtype), requires_grad, device)
 
 
-def full(shape, fill_value, dtype=np.float64, requires_grad=False):
+def full(shape, fill_value, dtype=np.float64, requires_grad=False, device=None):
     """A tensor of ``shape`` filled with ``fill_value``."""
-    return _made(np.full(shape, fill_value, dtype=dtype), requires_grad)
+    return _made(lambda xp: xp.full(shape, fill_value, dtype=dtype), requires_grad, device)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return _made(np.zeros_like(_raw(t), dtype=dtype), requires_grad)
+def zeros_like(t, dtype=None, requires_grad=False, device=None):
+    """Zeros of ``t``'s shape (and dtype and device, unless given)."""
+    return _made(lambda xp: xp.zeros(_array(t).shape, dtype=dtype or _array(t).dtype),
+                 requires_grad, device, like=t)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return _made(np.ones_like(_raw(t), dtype=dtype), requires_grad)
+def ones_like(t, dtype=None, requires_grad=False, device=None):
+    """Ones of ``t``'s shape (and dtype and device, unless given)."""
+    return _made(lambda xp: xp.ones(_array(t).shape, dtype=dtype or _array(t).dtype),
+                 requires_grad, device, like=t)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return _made(np.full_like(_raw(t), fill_value, dtype=dtype), requires_grad)
+def full_like(t, fill_value, dtype=None, requires_grad=False, device=None):
+    """``fill_value`` in ``t``'s shape (and dtype and device, unless given)."""
+    return _made(lambda xp: xp.full(_array(t).shape, fill_value, dtype=dtype or _array(t).dtype),
+                 requires_grad, device, like=t)
 
 
-def eye(n, m=None, dtype=np.float64, requires_grad=False):
+def eye(n, m=None, dtype=np.float64, requires_grad=False, device=None):
     """The identity matrix (``n`` by ``m``, default square)."""
-    return _made(np.eye(n, m, dtype=dtype), requires_grad)
+    return _made(lambda xp: xp.eye(n, m, dtype=dtype), requires_grad, device)
 
 
-def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False, device=None):
     """Evenly spaced values in ``[start, stop)``, like ``np.arange``."""
     values = np.arange(start, stop, step) if stop is not None else np.arange(start)
     if dtype is None and requires_grad:
         dtype = np.float64
-    return _made(values.astype(dtype) if dtype is not None else values, requires_grad)
+    values = values.astype(dtype) if dtype is not None else values
+    return _host(values, requires_grad, device)
 
 
-def linspace(start, stop, num=50, dtype=np.float64, requires_grad=False):
+def linspace(start, stop, num=50, dtype=np.float64, requires_grad=False, device=None):
     """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
-    return _made(np.linspace(start, stop, num, dtype=dtype), requires_grad)
+    return _host(np.linspace(start, stop, num, dtype=dtype), requires_grad, device)
 
 
-def rand(*shape, dtype=np.float64, requires_grad=False):
+def rand(*shape, dtype=np.float64, requires_grad=False, device=None):
     """Uniform samples in [0, 1), drawn from minigrad's seeded generator."""
-    return _made(default_rng().random(_shape(shape), dtype=dtype), requires_grad)
+    return _host(default_rng().random(_shape(shape), dtype=dtype), requires_grad, device)
 
 
-def randn(*shape, dtype=np.float64, requires_grad=False):
+def randn(*shape, dtype=np.float64, requires_grad=False, device=None):
     """Standard normal samples, drawn from minigrad's seeded generator."""
-    return _made(default_rng().standard_normal(_shape(shape), dtype=dtype), requires_grad)
+    return _host(default_rng().standard_normal(_shape(shape), dtype=dtype), requires_grad,
+                 device)
 
 
 from minigrad import functions as F  # noqa: E402  (functions need Tensor defined first)

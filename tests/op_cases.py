@@ -11,6 +11,7 @@ from typing import Callable, Optional
 import numpy as np
 
 import minigrad as mg
+from minigrad.backend import asnumpy as host
 
 # Broadcastable shape pairs: scalar, vectors, rows, columns, rank expansion.
 SHAPE_PAIRS = [
@@ -190,12 +191,12 @@ def assert_matches_pytorch(case, shapes, rtol):
     ours = [mg.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, ref = case.fn(*ours), case.torch(*theirs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-12)
     v = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(v)
     ref.backward(torch.tensor(v))
     for mine, t in zip(ours, theirs):
-        np.testing.assert_allclose(mine.grad, t.grad.numpy(), rtol=rtol, atol=1e-12)
+        np.testing.assert_allclose(host(mine.grad), t.grad.numpy(), rtol=rtol, atol=1e-12)
 
 
 def with_pytorch(params, ids):

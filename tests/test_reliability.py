@@ -10,10 +10,11 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
+from minigrad.backend import asnumpy as host
 import minigrad.functional as F
 
 pytestmark = pytest.mark.reliability
@@ -107,7 +108,8 @@ def test_random_graphs_match_central_differences(program, seed):
     a = rng.standard_normal(shape)
     b = rng.standard_normal(other)
     # max has a kink where two entries tie: random normals do not tie
-    _, ops = _run(program, mg.tensor(a), mg.tensor(b), 0)
+    out, ops = _run(program, mg.tensor(a), mg.tensor(b), 0)
+    assume(np.isfinite(out.numpy()).all())  # nested exps can overflow: nothing to compare
     assert mg.gradcheck(lambda x, y: _run(program, x, y, 0)[0], a, b, atol=1e-5, rtol=1e-4)
     STATS["graphs"] += 1
     STATS["op_instances"] += ops
@@ -125,13 +127,13 @@ def test_random_graphs_match_pytorch(program, seed):
     theirs = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
     out, ops = _run(program, *ours, 0)
     ref, _ = _run(program, *theirs, 1)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     v = rng.standard_normal(out.shape)
     out.backward(v)
     ref.backward(torch.tensor(v))
     for mine, t in zip(ours, theirs):
         expected = t.grad.numpy() if t.grad is not None else np.zeros(mine.shape)
-        got = mine.grad if mine.grad is not None else np.zeros(mine.shape)
+        got = host(mine.grad) if mine.grad is not None else np.zeros(mine.shape)
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
     STATS["graphs"] += 1
     STATS["op_instances"] += ops

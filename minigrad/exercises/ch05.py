@@ -70,8 +70,9 @@ def train_epoch(model, loader, optimizer):
 
 def accuracy(logits, y):
     """The fraction of rows whose largest logit is at the true class."""
-    return float((np.argmax(getattr(logits, "data", logits), axis=1)
-                  == np.asarray(getattr(y, "data", y))).mean())
+    scores = logits.numpy() if isinstance(logits, Tensor) else np.asarray(logits)
+    labels = y.numpy() if isinstance(y, Tensor) else np.asarray(y)
+    return float((scores.argmax(axis=1) == labels).mean())
 
 
 # -- checks -----------------------------------------------------------------------
@@ -171,7 +172,7 @@ def _tiny_problem():
     for i, p in enumerate(model.parameters()):  # fixed weights, no random draw
         p.data[...] = np.sin(np.arange(p.size) * 0.7 + i).reshape(p.shape) * 0.5
     for p in model.parameters():
-        p.grad = np.full(p.shape, 5.0)  # stale gradients that zero_grad must clear
+        p.grad = p.data * 0 + 5.0  # stale gradients that zero_grad must clear
     return model, DataLoader((X, y), batch_size=16), optim.SGD(model.parameters(), lr=0.1)
 
 
@@ -182,7 +183,7 @@ def check_train_epoch(fn):
     loss = fn(model, loader, opt)
     ref_loss = train_epoch(ref_model, ref_loader, ref_opt)
     for p, q in zip(model.parameters(), ref_model.parameters()):
-        expect_array(p.data, q.data, "the parameters after one epoch",
+        expect_array(p, q.numpy(), "the parameters after one epoch",
                      hint="for every batch: optimizer.zero_grad(), loss.backward(), "
                           "optimizer.step(), in that order (without zero_grad, old "
                           "gradients add up).")
@@ -197,4 +198,4 @@ def check_accuracy(fn):
                  hint="compare argmax along axis 1 with the labels, then take the mean.")
     expect_close(fn(Tensor(logits), Tensor(np.array([1, 0, 2, 1]))), 1.0,
                  "accuracy when logits and labels are Tensors",
-                 hint="use .data (or np.asarray) to get arrays out of tensors.")
+                 hint="use .numpy() to get NumPy arrays out of tensors (on any device).")

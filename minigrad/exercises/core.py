@@ -101,9 +101,11 @@ def expect_array(got, expected, what, hint="", tol=1e-6):
     """Fail unless the array ``got`` has ``expected``'s shape and values."""
     import numpy as np
 
-    got_data = getattr(got, "data", got)  # a Tensor is fine too
+    from minigrad.backend import asnumpy
+
+    got_data = getattr(got, "data", got)  # a Tensor is fine too, on any device
     try:
-        got_array = np.asarray(got_data, dtype=np.float64)
+        got_array = np.asarray(asnumpy(got_data), dtype=np.float64)
     except (TypeError, ValueError):
         raise CheckFailed(f"{what}: expected an array, got {type(got).__name__}") from None
     expected = np.asarray(expected, dtype=np.float64)

@@ -8,11 +8,12 @@ A package rather than a module so that ``minigrad.nn.init`` reads as in PyTorch.
 
 import numpy as np
 
+from minigrad import backend
 from minigrad import functional as F
 from minigrad import functions
 from minigrad.nn import init
 from minigrad.rng import default_rng
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _array
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "ReLU", "LeakyReLU", "Tanh",
            "Sigmoid", "Softmax", "Flatten", "Dropout", "Identity", "init"]
@@ -23,8 +24,8 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data, requires_grad=True, dtype=None):
-        super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+    def __init__(self, data, requires_grad=True, dtype=None, device=None):
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
     def __repr__(self):
         return "Parameter(" + super().__repr__() + ")"
@@ -102,11 +103,43 @@ class Module:
         """Switch to evaluation mode (e.g. Dropout does nothing)."""
         return self.train(False)
 
+    # -- devices (Chapter 6) ------------------------------------------------------------------
+
+    def to(self, device):
+        """Move every parameter (and its gradient) to ``device``, in place; return self.
+
+        The parameters stay the same objects, so an optimizer made before the
+        move keeps updating them (its state follows them at its next step).
+        """
+        device = backend.check_device(device)
+        for p in self.parameters():
+            p.data = backend.to_device(p.data, device)
+            if p.grad is not None:
+                p.grad = backend.to_device(p.grad, device)
+        return self
+
+    def cuda(self):
+        """``self.to("cuda")``."""
+        return self.to("cuda")
+
+    def cpu(self):
+        """``self.to("cpu")``."""
+        return self.to("cpu")
+
+    @property
+    def device(self):
+        """The device of the parameters (``None`` for a module without any)."""
+        devices = {p.device for p in self.parameters()}
+        if len(devices) > 1:
+            raise RuntimeError(f"{type(self).__name__}: parameters on several devices "
+                               f"{sorted(devices)}; call .to(device)")
+        return devices.pop() if devices else None
+
     # -- saving and loading -----------------------------------------------------------------
 
     def state_dict(self):
-        """A dict from parameter names to copies of their arrays."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """A dict from parameter names to copies of their arrays, on the host (NumPy)."""
+        return {name: backend.asnumpy(p.data).copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state):
         """Copy arrays into the parameters; every key must match, with its shape."""
@@ -117,12 +150,12 @@ class Module:
             raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys "
                            f"{unexpected} (this {type(self).__name__} has {list(own)})")
         for name, p in own.items():
-            value = np.asarray(state[name])
+            value = backend.asnumpy(state[name])
             if value.shape != p.shape:
                 raise ValueError(f"load_state_dict: '{name}' has shape {value.shape} in the "
                                  f"state dict but {p.shape} in the model")
         for name, p in own.items():
-            p.data[...] = state[name]
+            p.data[...] = backend.to_device(backend.asnumpy(state[name]), p.device)
         return self
 
     # -- printing -----------------------------------------------------------------------------
@@ -145,17 +178,19 @@ class Linear(Module):
 
     Weights start Kaiming-uniform (suited to ReLU; re-initialise with
     ``minigrad.nn.init`` for tanh), biases at zero. ``dtype`` defaults to
-    float32, as in PyTorch.
+    float32, as in PyTorch; ``device`` to the default device.
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
+    def __init__(self, in_features, out_features, bias=True, dtype=np.float32, device=None):
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype),
+                                device=device)
         init.kaiming_uniform_(self.weight)
-        self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
+        self.bias = Parameter(np.zeros(out_features, dtype=dtype), device=device) \
+            if bias else None
 
     def forward(self, x):
-        shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+        shape = getattr(x, "shape", None) or np.shape(x)
         if shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear({self.in_features}, {self.out_features}): expected inputs "
                              f"with {self.in_features} features in the last dimension, got "
@@ -259,9 +294,10 @@ class Dropout(Module):
     def forward(self, x):
         if not self.training or self.p == 0:
             return x
-        data = getattr(x, "data", x)
-        keep = default_rng().random(np.shape(data)) >= self.p
-        return x * (keep / (1 - self.p)).astype(np.asarray(data).dtype, copy=False)
+        data = _array(x)
+        keep = default_rng().random(data.shape) >= self.p  # drawn on the host, seeded
+        scale = (keep / (1 - self.p)).astype(data.dtype, copy=False)
+        return x * backend.to_device(scale, backend.device_of(data))
 
     def extra_repr(self):
         return f"p={self.p}"

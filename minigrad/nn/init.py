@@ -12,6 +12,7 @@ from minigrad's seeded generator.
 
 import math
 
+from minigrad import backend
 from minigrad.rng import default_rng
 
 
@@ -24,7 +25,7 @@ def _fans(tensor):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values.astype(tensor.dtype, copy=False)
+    tensor.data[...] = backend.to_device(values.astype(tensor.dtype, copy=False), tensor.device)
     return tensor
 
 
