@@ -295,7 +295,7 @@ def mse_loss(pred, target, reduction="mean"):
 def _float(y):
     """Labels as floats (integer label arrays are fine for the binary losses)."""
     if isinstance(y, Tensor):
-        return y if np.issubdtype(y.dtype, np.floating) else Tensor(y.data, dtype=np.float64)
+        return y if np.issubdtype(y.dtype, np.floating) else Tensor._make(y.data.astype(np.float64))
     y = _array(y)
     return y if np.issubdtype(y.dtype, np.floating) else y.astype(np.float64)
 

@@ -42,6 +42,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
             data = data.data
+            device = device or backend.device_of(data)
         self.data = backend.as_array(data, dtype, device)
         if requires_grad:
             _float_dtype_required(self.data.dtype, "Tensor(requires_grad=True)")
