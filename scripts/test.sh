@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: a strict build of the book, then (in one pytest run)
 # the unit tests, the course checks (student notebooks up to date, every
-# exercise check in both directions) and nbval over every chapter notebook.
+# exercise check in both directions) and nbval over every chapter notebook;
+# then the unit tests again with the strict CPU stand-in as the default device,
+# so that code which would break on a GPU breaks here (Chapter 6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -15,3 +17,6 @@ bash scripts/book.sh
 
 echo "== Unit tests, course checks and nbval over the chapter notebooks =="
 "$VENV/bin/python" -m pytest tests notebooks/ch*.ipynb --nbval-lax --nbval-current-env "$@"
+
+echo "== Unit tests again on the stand-in device (MINIGRAD_DEVICE=standin) =="
+MINIGRAD_DEVICE=standin "$VENV/bin/python" -m pytest tests -m "not slow" -q "$@"

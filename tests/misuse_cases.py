@@ -177,6 +177,15 @@ CATALOGUE = [
            _truncated_idx, DatasetError, "truncated"),
     Misuse("data", "an MNIST split that does not exist",
            lambda: mg.data.load_mnist("valid"), ValueError, "split must be 'train' or 'test'"),
+    # -- devices ----------------------------------------------------------------------------------------
+    Misuse("devices", "an operation mixing a CPU tensor and a device tensor",
+           lambda: mg.ones(3, device="cpu") + mg.ones(3, device="standin"), RuntimeError,
+           r"add: the inputs are on different devices: .* on cpu and .* on standin"),
+    Misuse("devices", "a device that does not exist",
+           lambda: mg.zeros(2, device="gpu"), ValueError, "unknown device 'gpu'; choose one of"),
+    Misuse("devices", "device data handed to NumPy directly",
+           lambda: np.asarray(mg.ones(2, device="standin").data), TypeError,
+           r"Implicit conversion to a NumPy array is not allowed.*\.numpy\(\)"),
     # -- exercises --------------------------------------------------------------------------------------
     Misuse("exercises", "an exercise check given a function with the wrong signature",
            _check_wrong_signature, CheckReport, r"takes \(a\).*mul\(a, b\)"),

@@ -53,3 +53,15 @@ def test_hand_written_numpy_step_matches_minigrad():
     assert ref.step(X, y, 0.1) == pytest.approx(loss.item())
     for W, want in zip(ref.weights, expected):
         np.testing.assert_allclose(W, want, rtol=1e-12)
+
+
+def test_gpu_benchmark_runs_on_the_stand_in(tmp_path):
+    """benchmarks/gpu.py takes the device code path end to end (no timing is checked)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import gpu
+
+    assert gpu.main(["--device", "standin", "--quick", "--out", str(tmp_path / "r")]) == 0
+    results = json.loads((tmp_path / "r.json").read_text())
+    assert [(r["batch"], r["width"]) for r in results["rows"]] == [(32, 64), (256, 64)]
+    assert all(r["cpu"][0] > 0 and r["standin"][0] > 0 for r in results["rows"])
+    assert "| 32 | 64 |" in (tmp_path / "r.md").read_text()
