@@ -258,7 +258,7 @@ def binary_cross_entropy(p, y, reduction="mean"):
 
 
 class BinaryCrossEntropyWithLogits(Function):
-    """f = max(z, 0) - z y + log(1 + exp(-|z|))  (stable);  gz = g (sigmoid(z) - y)."""
+    """f = max(z, 0) - z y + log(1 + exp(-abs(z)))  (stable);  gz = g (sigmoid(z) - y)."""
 
     @staticmethod
     def forward(ctx, z, y):

@@ -232,7 +232,7 @@ class Log(Function):
 
 
 class Abs(Function):
-    """f = |a|;  ga = g * sign(a)  (0 at a = 0)."""
+    """f = abs(a);  ga = g * sign(a)  (0 at a = 0)."""
 
     @staticmethod
     def forward(ctx, a):

@@ -168,6 +168,12 @@ WRONG = [
     ("5.4", _adam_without_bias_correction, "bias correction"),
     ("5.5", _epoch_without_zero_grad, "zero_grad"),
     ("5.6", lambda logits, y: float((np.argmax(logits, axis=1) == y).sum()), "take the mean"),
+    ("6.1", lambda a: np.logaddexp(0, np.asarray(a)), "xp = backend.get_array_module"),
+    ("6.2", lambda n, gb_per_s=12.0, latency_us=10.0: latency_us + 4 * n / (gb_per_s * 1e9),
+     "multiply by 1e-6"),
+    ("6.4", lambda logits, y: float((np.asarray(getattr(logits, "data", logits)).argmax(1)
+                                     == np.asarray(getattr(y, "data", y))).mean()),
+     "Tensor.numpy()"),
 ]
 
 

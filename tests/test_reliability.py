@@ -109,7 +109,8 @@ def test_random_graphs_match_central_differences(program, seed):
     b = rng.standard_normal(other)
     # max has a kink where two entries tie: random normals do not tie
     out, ops = _run(program, mg.tensor(a), mg.tensor(b), 0)
-    assume(np.isfinite(out.numpy()).all())  # nested exps can overflow: nothing to compare
+    # nested exps can overflow, or grow so large that central differences lose every digit
+    assume(np.isfinite(out.numpy()).all() and np.abs(out.numpy()).max() < 1e6)
     assert mg.gradcheck(lambda x, y: _run(program, x, y, 0)[0], a, b, atol=1e-5, rtol=1e-4)
     STATS["graphs"] += 1
     STATS["op_instances"] += ops
