@@ -153,7 +153,7 @@ def asnumpy(array):
 def to_device(array, device):
     """``array`` on ``device`` (no copy when it is there already)."""
     device = check_device(device)
-    if device_of(array) == device and not isinstance(array, (list, tuple)):
+    if device_of(array) == device:
         return array if device != "cpu" else np.asarray(array)
     host = asnumpy(array)
     return host if device == "cpu" else module_for(device).asarray(host)
@@ -186,6 +186,15 @@ def as_array(data, dtype=None, device=None):
     if host.dtype == object:
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} data")
     return host if device == "cpu" else module_for(device).asarray(host)
+
+
+def index_for(array, index):
+    """``index`` with its host (NumPy) arrays moved to where ``array`` lives."""
+    if isinstance(index, tuple):
+        return tuple(index_for(array, i) for i in index)
+    if isinstance(index, np.ndarray) and type(array) is not np.ndarray:
+        return to_device(index, device_of(array))
+    return index
 
 
 def scatter_add(target, index, values):

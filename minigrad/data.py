@@ -149,9 +149,7 @@ class TensorDataset:
         return len(self.arrays[0])
 
     def __getitem__(self, index):
-        if isinstance(index, np.ndarray):  # index device arrays with device indices
-            return tuple(a[backend.to_device(index, backend.device_of(a))] for a in self.arrays)
-        return tuple(a[index] for a in self.arrays)
+        return tuple(a[backend.index_for(a, index)] for a in self.arrays)
 
 
 class DataLoader:

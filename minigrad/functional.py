@@ -206,8 +206,7 @@ def nll_loss(log_probs, target, reduction="mean"):
     if not _class_targets("nll_loss", log_probs, target):
         raise TypeError("nll_loss: target must be class indices of shape (N,)")
     t = _array(target)
-    rows = get_array_module(_array(log_probs)).arange(len(t))
-    losses = -log_probs[rows, backend.to_device(t, backend.device_of(_array(log_probs)))]
+    losses = -log_probs[np.arange(len(t)), t]  # getitem moves host indices to the device
     return _reduce(losses, reduction, len(t))
 
 

@@ -530,14 +530,6 @@ def _may_repeat(index):
     return any(hasattr(i, "dtype") and i.dtype != bool for i in items)
 
 
-def _index_on(xp, index):
-    """An index whose arrays live where the indexed data lives."""
-    if isinstance(index, tuple):
-        return tuple(_index_on(xp, i) for i in index)
-    if xp is not np and isinstance(index, np.ndarray):
-        return xp.asarray(index)
-    return index
-
 
 def _array_index(index):
     """Turn tensors inside an index into arrays."""
@@ -555,7 +547,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, a, index=None):
-        index = _index_on(get_array_module(a), index)
+        index = backend.index_for(a, index)
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         try:
             return a[index]

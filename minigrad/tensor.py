@@ -368,10 +368,7 @@ def _made(make, requires_grad, device, like=None):
 
 def _host(array, requires_grad, device):
     """A tensor of a host array, moved to ``device``."""
-    out = Tensor._make(backend.to_device(array, backend.check_device(device)))
-    if requires_grad:
-        out.requires_grad_()
-    return out
+    return _made(lambda xp: xp.asarray(array), requires_grad, device)
 
 
 def _shape(shape):

@@ -137,7 +137,7 @@ def _grid(X, resolution, pad=0.5):
 
 def _check_points(X, y, op):
     X = np.asarray(asnumpy(getattr(X, "data", X)), dtype=np.float64)
-    y = np.asarray(asnumpy(getattr(y, "data", y)))
+    y = asnumpy(getattr(y, "data", y))
     if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
         raise ValueError(f"{op} needs X of shape (n, 2) and y of shape (n,), "
                          f"got X {X.shape} and y {y.shape}")
@@ -248,8 +248,8 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, ax=None, normalize=F
     """A table of counts: row = true class, column = predicted class."""
     import matplotlib.pyplot as plt
 
-    y_true = np.asarray(asnumpy(getattr(y_true, "data", y_true)))
-    y_pred = np.asarray(asnumpy(getattr(y_pred, "data", y_pred)))
+    y_true = asnumpy(getattr(y_true, "data", y_true))
+    y_pred = asnumpy(getattr(y_pred, "data", y_pred))
     if y_true.shape != y_pred.shape:
         raise ValueError(f"plot_confusion_matrix: {y_true.shape} true labels but "
                          f"{y_pred.shape} predictions")
@@ -278,9 +278,9 @@ def plot_misclassified(images, y_true, y_pred, n=16, class_names=None, columns=8
     """A grid of the first ``n`` images whose prediction is wrong, titled true → predicted."""
     import matplotlib.pyplot as plt
 
-    images = np.asarray(asnumpy(getattr(images, "data", images)))
-    y_true = np.asarray(asnumpy(getattr(y_true, "data", y_true)))
-    y_pred = np.asarray(asnumpy(getattr(y_pred, "data", y_pred)))
+    images = asnumpy(getattr(images, "data", images))
+    y_true = asnumpy(getattr(y_true, "data", y_true))
+    y_pred = asnumpy(getattr(y_pred, "data", y_pred))
     wrong = np.flatnonzero(y_true != y_pred)[:n]
     rows = max(1, -(-len(wrong) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)
