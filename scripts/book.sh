@@ -9,6 +9,5 @@ VENV=${VENV:-.venv}
 if [ -z "${MINIGRAD_DATA:-}" ] && [ -d ../shared/data ]; then
   export MINIGRAD_DATA="$(cd ../shared/data && pwd)"
 fi
-export MPLBACKEND=Agg
 mkdir -p _build
 "$VENV/bin/jupyter-book" build --all . -W --keep-going 2>&1 | tee _build/book.log

@@ -3,14 +3,28 @@
 # the unit tests, the course checks (student notebooks up to date, every
 # exercise check in both directions) and nbval over every chapter notebook;
 # then the unit tests again with the strict CPU stand-in as the default device,
-# so that code which would break on a GPU breaks here (Chapter 6).
+# so that code which would break on a GPU breaks here (Chapter 6). The pytest
+# run includes the reader's test of the website (tests/test_website.py), which
+# drives headless Chromium: it is installed here when missing, and the test
+# fails rather than skips without it. Screenshots: _build/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 if [ -z "${MINIGRAD_DATA:-}" ] && [ -d ../shared/data ]; then
   export MINIGRAD_DATA="$(cd ../shared/data && pwd)"
 fi
-export MPLBACKEND=Agg
+
+if ! { command -v chromium || command -v chromium-browser; } >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing chromium and chromium-driver with apt-get (for the website test) ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "The website test needs headless Chromium: sudo apt-get install chromium chromium-driver" >&2
+    exit 1
+  fi
+fi
+export MINIGRAD_REQUIRE_BROWSER=1
 
 echo "== Building the book (strict: warnings are errors) =="
 bash scripts/book.sh
@@ -19,4 +33,4 @@ echo "== Unit tests, course checks and nbval over the chapter notebooks =="
 "$VENV/bin/python" -m pytest tests notebooks/ch*.ipynb --nbval-lax --nbval-current-env "$@"
 
 echo "== Unit tests again on the stand-in device (MINIGRAD_DEVICE=standin) =="
-MINIGRAD_DEVICE=standin "$VENV/bin/python" -m pytest tests -m "not slow" -q "$@"
+MINIGRAD_DEVICE=standin "$VENV/bin/python" -m pytest tests -m "not slow and not website" -q "$@"

@@ -68,3 +68,21 @@ def test_student_notebook_runs_with_every_exercise_unsolved(path):
     assert not report.unexpected_errors, "a later cell depends on an unsolved exercise"
     assert not report.missing_errors
     assert report.checks == {i: NOT_IMPLEMENTED for i in expected}, report.messages
+
+
+def _glossary_terms():
+    text = (ROOT / "book" / "glossary.md").read_text()
+    block = text.split("```{glossary}", 1)[1].split("```", 1)[0]
+    return {line.strip().lower() for line in block.splitlines() if line and not line[0].isspace()}
+
+
+def test_every_glossary_term_is_linked_from_a_chapter():
+    linked = set()
+    for path in CHAPTERS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                linked |= {m.lower() for m in re.findall(r"\{term\}`(?:[^`<]*<)?([^`<>]+?)>?`",
+                                                         cell.source)}
+    terms = _glossary_terms()
+    assert len(terms) >= 15
+    assert terms - linked == set(), "glossary terms no chapter links to"

@@ -1,6 +1,7 @@
 """The exercise machinery: checks in both directions, and student notebooks."""
 
 import inspect
+import re
 
 import nbformat
 import numpy as np
@@ -247,21 +248,58 @@ def test_student_notebooks_are_up_to_date():
     assert not stale, f"run `make student` (python -m minigrad.exercises build): {stale}"
 
 
+PROMPT = ":::{admonition} Exercise 1.1: a numerical derivative\n:class: exercise\n\nUse the {term}`central difference <gradient>`.\n:::"
+SOLUTION = ("# Exercise 1.1: a numerical derivative\n"
+            "def numerical_derivative(f, x, h=1e-6):\n"
+            "    ### BEGIN SOLUTION\n"
+            "    return (f(x + h) - f(x - h)) / (2 * h)\n"
+            "    ### END SOLUTION")
+
+
+def test_plain_markdown_turns_boxes_and_glossary_links_into_markdown():
+    assert notebooks.plain_markdown(PROMPT) == ("**Exercise 1.1: a numerical derivative**\n\n"
+                                                "Use the central difference.")
+    assert notebooks.plain_markdown("the {term}`VJP` and {term}`leaves <leaf>`") == "the VJP and leaves"
+    assert notebooks.plain_markdown("no markup, `code` and $x$") == "no markup, `code` and $x$"
+
+
+@pytest.mark.parametrize("cells, words", [
+    ([nbformat.v4.new_code_cell(SOLUTION)], "needs, in the markdown cell just before it"),
+    ([nbformat.v4.new_markdown_cell("**Exercise 1.1: a numerical derivative**"),
+      nbformat.v4.new_code_cell(SOLUTION)], "':class: exercise'"),
+    ([nbformat.v4.new_markdown_cell(PROMPT.replace("1.1", "1.2")),
+      nbformat.v4.new_code_cell(SOLUTION)], "Exercise 1.1"),
+])
+def test_an_exercise_without_its_box_is_refused(cells, words):
+    with pytest.raises(notebooks.ExerciseMarkupError, match=re.escape(words)):
+        notebooks.check_prompts(nbformat.v4.new_notebook(cells=cells), name="ch09_demo.ipynb")
+
+
 def test_build_cli_writes_and_checks(tmp_path, capsys):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("# Exercise 1.1: a numerical derivative\n"
-                                  "def numerical_derivative(f, x, h=1e-6):\n"
-                                  "    ### BEGIN SOLUTION\n"
-                                  "    return (f(x + h) - f(x - h)) / (2 * h)\n"
-                                  "    ### END SOLUTION")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(PROMPT),
+                                         nbformat.v4.new_code_cell(SOLUTION)])
     nbformat.write(nb, tmp_path / "ch09_demo.ipynb")
     assert main(["build", "--check", str(tmp_path)]) == 1
     assert main(["build", str(tmp_path)]) == 0
     assert main(["build", "--check", str(tmp_path)]) == 0
-    student = nbformat.read(tmp_path / "student" / "ch09_demo.ipynb", as_version=4)
-    assert "NotImplementedError" in student.cells[0].source
-    assert "f(x + h)" not in student.cells[0].source
     assert "up to date" in capsys.readouterr().out
+    reference = nbformat.read(tmp_path / "ch09_demo.ipynb", as_version=4).cells[1]
+    assert "hide-input" in reference.metadata.tags        # folded on the website
+    assert reference.metadata.mystnb["code_prompt_show"] == "Show the solution"
+    student = nbformat.read(tmp_path / "student" / "ch09_demo.ipynb", as_version=4)
+    prompt, stub = student.cells
+    assert prompt.source.startswith("**Exercise 1.1: a numerical derivative**")
+    assert "{term}" not in prompt.source and ":::" not in prompt.source
+    assert "NotImplementedError" in stub.source and "f(x + h)" not in stub.source
+    assert "tags" not in stub.metadata and "mystnb" not in stub.metadata
+
+
+def test_build_cli_reports_a_missing_box(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLUTION)])
+    nbformat.write(nb, tmp_path / "ch09_demo.ipynb")
+    assert main(["build", str(tmp_path)]) == 2
+    assert "ch09_demo.ipynb, cell 0: Exercise 1.1 needs" in capsys.readouterr().err
+    assert not (tmp_path / "student").exists()
 
 
 def test_every_chapter_has_at_least_five_exercises():

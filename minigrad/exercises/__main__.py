@@ -12,16 +12,20 @@ from minigrad.exercises.core import PASSED
 
 
 def _build(args):
-    changed = notebooks.build(args.notebook_dir, check_only=args.check)
+    try:
+        changed = notebooks.build(args.notebook_dir, check_only=args.check)
+    except notebooks.ExerciseMarkupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.check and changed:
-        print("Student notebooks are out of date; run `python -m minigrad.exercises build`:")
+        print("Notebooks are out of date; run `python -m minigrad.exercises build`:")
         for path in changed:
             print(f"  {path}")
         return 1
     for path in changed:
         print(f"wrote {path}")
     if not changed:
-        print("student notebooks are up to date")
+        print("notebooks are up to date")
     return 0
 
 

@@ -9,9 +9,21 @@ line ``# Exercise 1.3: title`` and wraps the solution in nbgrader's markers::
         ...
         ### END SOLUTION
 
-The student version replaces each marked region with
-``raise NotImplementedError("Exercise 1.3: title")`` at the same indentation,
-keeping signatures and docstrings, and has no outputs.
+The markdown cell just before it states the exercise, as a MyST admonition
+the website renders as a box::
+
+    :::{admonition} Exercise 1.3: title
+    :class: exercise
+
+    What to do.
+    :::
+
+On the website the solution cell is collapsed behind "Show the solution"
+(``make student`` tags it ``hide-input``). The student version replaces each
+marked region with ``raise NotImplementedError("Exercise 1.3: title")`` at the
+same indentation, keeping signatures and docstrings, turns the book's MyST
+markup (exercise boxes, glossary links) into plain Markdown for Jupyter and
+Colab, and has no outputs.
 """
 
 import copy
@@ -24,6 +36,11 @@ END = "### END SOLUTION"
 HEADER = re.compile(r"^#\s*Exercise\s+(\d+\.\d+)\s*:\s*(.+?)\s*$")
 CHECK_REPORT = re.compile(r"^\S+ Exercise (\d+\.\d+) \(.*\): (.+)$", re.M)
 STUDENT_DIR = "student"
+PROMPT = re.compile(r"\A:::\{admonition\} Exercise (\d+\.\d+): (.+)\n:class: exercise\n\n(.*?)\n:::\s*\Z",
+                    re.S)
+GLOSSARY_LINK = re.compile(r"\{term\}`([^`<]+?)\s*(?:<[^`>]*>)?`")
+SOLUTION_TAG = "hide-input"
+SOLUTION_PROMPTS = {"code_prompt_show": "Show the solution", "code_prompt_hide": "Hide the solution"}
 
 
 class ExerciseMarkupError(ValueError):
@@ -62,24 +79,75 @@ def strip_solutions(source, where="cell"):
     return "\n".join(out)
 
 
-def exercise_ids(nb):
-    """The ids of the exercises whose solutions a notebook contains, in order."""
-    ids = []
-    for cell in nb.cells:
+def plain_markdown(source):
+    """The book's MyST markup as plain Markdown: an exercise box becomes a bold
+    heading and its text, a glossary link ``{term}`text <target>``` its text."""
+    source = PROMPT.sub(lambda m: f"**Exercise {m[1]}: {m[2]}**\n\n{m[3]}", source)
+    return GLOSSARY_LINK.sub(r"\1", source)
+
+
+def solution_cells(nb):
+    """``(cell index, exercise id, title)`` of each exercise solution cell, in order."""
+    found = []
+    for index, cell in enumerate(nb.cells):
         first = cell.source.splitlines()[0] if cell.source else ""
         match = HEADER.match(first)
         if cell.cell_type == "code" and match and BEGIN in cell.source:
-            ids.append(match.group(1))
-    return ids
+            found.append((index, *match.groups()))
+    return found
+
+
+def exercise_ids(nb):
+    """The ids of the exercises whose solutions a notebook contains, in order."""
+    return [exercise_id for _, exercise_id, _ in solution_cells(nb)]
+
+
+def check_prompts(nb, name="notebook"):
+    """Raise ExerciseMarkupError unless each solution cell follows its exercise box."""
+    for index, exercise_id, title in solution_cells(nb):
+        before = nb.cells[index - 1] if index else None
+        match = PROMPT.match(before.source) if before and before.cell_type == "markdown" else None
+        if not match or match.group(1, 2) != (exercise_id, title):
+            raise ExerciseMarkupError(
+                f"{name}, cell {index}: Exercise {exercise_id} needs, in the markdown cell just "
+                f"before it, a box ':::{{admonition}} Exercise {exercise_id}: {title}' with "
+                "':class: exercise', a blank line, the task, and ':::'")
+
+
+def collapse_solutions(nb):
+    """Tag every solution cell so that the website folds it behind "Show the solution".
+
+    Returns:
+        whether any cell's metadata changed.
+    """
+    changed = False
+    for index, _, _ in solution_cells(nb):
+        metadata = nb.cells[index].metadata
+        tags = metadata.setdefault("tags", [])
+        if SOLUTION_TAG not in tags:
+            tags.append(SOLUTION_TAG)
+            changed = True
+        if metadata.get("mystnb") != SOLUTION_PROMPTS:
+            metadata["mystnb"] = dict(SOLUTION_PROMPTS)
+            changed = True
+    return changed
 
 
 def student_version(nb, name="notebook"):
-    """A copy of the reference notebook ``nb`` with solutions removed, no outputs."""
+    """A copy of the reference notebook ``nb`` with solutions removed, no outputs,
+    and plain Markdown."""
     student = copy.deepcopy(nb)
     for index, cell in enumerate(student.cells):
+        if cell.cell_type == "markdown":
+            cell.source = plain_markdown(cell.source)
         if cell.cell_type != "code":
             continue
         cell.source = strip_solutions(cell.source, where=f"{name}, cell {index}")
+        cell.metadata.pop("mystnb", None)
+        if SOLUTION_TAG in cell.metadata.get("tags", []):
+            cell.metadata["tags"].remove(SOLUTION_TAG)
+            if not cell.metadata["tags"]:
+                del cell.metadata["tags"]
         cell.outputs = []
         cell.execution_count = None
     return student
@@ -96,17 +164,26 @@ def reference_notebooks(notebook_dir="notebooks"):
 
 
 def build(notebook_dir="notebooks", check_only=False):
-    """Write (or, with ``check_only``, compare) every student notebook.
+    """Write (or, with ``check_only``, compare) every student notebook, and tag
+    the reference notebooks' solution cells to be collapsed on the website.
 
     Returns:
-        the student notebooks that were written, or that are out of date.
+        the notebooks that were written, or that are out of date.
+
+    Raises:
+        ExerciseMarkupError: an exercise without its box, or malformed markers.
     """
     import nbformat
 
     changed = []
     for path in reference_notebooks(notebook_dir):
-        text = nbformat.writes(student_version(nbformat.read(path, as_version=4),
-                                               name=path.name)) + "\n"
+        reference = nbformat.read(path, as_version=4)
+        check_prompts(reference, name=path.name)
+        if collapse_solutions(reference):
+            changed.append(path)
+            if not check_only:
+                nbformat.write(reference, path)
+        text = nbformat.writes(student_version(reference, name=path.name)) + "\n"
         target = student_path(path)
         if target.exists() and target.read_text(encoding="utf-8") == text:
             continue
