@@ -14,6 +14,8 @@ graph in reverse topological order, passes every input gradient through
 :func:`~minigrad.broadcast.unbroadcast`, accumulates, and frees the graph.
 """
 
+import sys
+
 import numpy as np
 
 from minigrad import backend
@@ -216,35 +218,66 @@ def backward(root, grad_out, retain_graph=False):
                 f"backward: the graph through '{ctx.fn.op_name()}' was already freed by an "
                 "earlier backward(). Recompute the forward pass, or call "
                 "backward(retain_graph=True) the first time if you need to go through it twice.")
-        input_grads = ctx.fn.backward(ctx, grad)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        if len(input_grads) != len(ctx.inputs):
-            raise RuntimeError(
-                f"{ctx.fn.op_name()}.backward returned {len(input_grads)} gradient(s) for "
-                f"{len(ctx.inputs)} input(s); return one per input (None where there is none)")
-        for x, g, needs in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
-            if g is None or not needs:
-                continue
-            if g.shape != x.data.shape:
-                g = unbroadcast(g, x.data.shape)
-                if g.shape != x.data.shape:
-                    raise RuntimeError(
-                        f"{ctx.fn.op_name()}.backward returned a gradient of shape {g.shape} "
-                        f"for an input of shape {x.data.shape}")
-            key = id(x)
-            previous = grads.get(key)
-            grads[key] = g if previous is None else previous + g
+        _send_back(ctx, grad, grads)
         if not retain_graph:
             ctx.release()
 
 
+def _send_back(ctx, grad, grads):
+    """Run one operation's backward on ``grad`` and add each input's gradient
+    (unbroadcast to the input's shape) into ``grads``, keyed by the input's id."""
+    input_grads = ctx.fn.backward(ctx, grad)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(ctx.inputs):
+        raise RuntimeError(
+            f"{ctx.fn.op_name()}.backward returned {len(input_grads)} gradient(s) for "
+            f"{len(ctx.inputs)} input(s); return one per input (None where there is none)")
+    for x, g, needs in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
+        if g is None or not needs:
+            continue
+        if g.shape != x.data.shape:
+            g = unbroadcast(g, x.data.shape)
+            if g.shape != x.data.shape:
+                raise RuntimeError(
+                    f"{ctx.fn.op_name()}.backward returned a gradient of shape {g.shape} "
+                    f"for an input of shape {x.data.shape}")
+        key = id(x)
+        previous = grads.get(key)
+        grads[key] = g if previous is None else previous + g
+
+
 def _accumulate(node, grad):
-    """Add ``grad`` into ``node.grad``, in a buffer the tensor owns."""
-    if node.grad is None:
-        node.grad = grad.astype(node.data.dtype, copy=True)
-    else:
+    """Add ``grad`` into ``node.grad``, in a buffer the tensor owns.
+
+    The first gradient becomes ``node.grad`` without a copy when nothing but
+    ``backward`` holds it (a fresh array, as most VJPs return; PyTorch does the
+    same); a view, an array also given to another input, or one that a
+    Function or the caller keeps is copied, so that a later ``+=`` never
+    writes into an array anyone else sees.
+    """
+    if node.grad is not None:
         node.grad += grad
+    elif (sys.getrefcount(grad) <= _ALONE and type(grad) is np.ndarray and grad.base is None
+          and grad.dtype == node.data.dtype and grad.flags.writeable):
+        node.grad = grad
+    else:
+        node.grad = grad.astype(node.data.dtype, copy=True)
+
+
+def _count_references(grad):
+    return sys.getrefcount(grad)
+
+
+def _references_when_alone():
+    """What ``_accumulate`` counts for an array that only ``backward``'s local
+    variable holds, measured the same way (counts differ between Pythons)."""
+    grads = {0: np.empty(1)}
+    grad = grads.pop(0)
+    return _count_references(grad)
+
+
+_ALONE = _references_when_alone()
 
 
 # -- the functional API ------------------------------------------------------------

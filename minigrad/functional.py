@@ -26,11 +26,26 @@ from minigrad.tensor import Tensor, _array
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _stable_log_softmax(x, axis):
-    """log softmax of an array along ``axis`` (keeps dims), by max subtraction."""
+_SHORT_ROW = 32
+
+
+def _row_max(x):
+    """The largest entry of each row of a 2-D array, shape (N, 1).
+
+    NumPy reduces a short last axis one row at a time (about 50 µs for
+    1024 × 10 scores); a transposed copy reduced over its first axis runs down
+    contiguous memory instead (about 5 µs). Long rows are reduced directly.
+    """
+    if x.shape[1] > _SHORT_ROW:
+        return x.max(axis=1, keepdims=True)
+    return get_array_module(x).ascontiguousarray(x.T).max(axis=0)[:, None]
+
+
+def _stable_log_softmax(x):
+    """log softmax of each row of a 2-D array, by max subtraction."""
     xp = get_array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = x - _row_max(x)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
 
 
 class LogSumExp(Function):
@@ -157,7 +172,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, reduction="mean", indices=True):
-        logp = _stable_log_softmax(logits, axis=1)
+        logp = _stable_log_softmax(logits)
         n = logits.shape[0]
         rows = get_array_module(logits).arange(n)
         losses = -logp[rows, target] if indices else -(target * logp).sum(axis=1)

@@ -162,6 +162,72 @@ def test_gradients_accumulate_into_leaves_only():
     assert x.grad.tolist() == [6.0, 6.0] and h.grad is None
 
 
+def test_a_gradient_two_leaves_receive_is_not_shared():
+    # Add's VJP hands the same array to both inputs: each leaf must get its own
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad, b.grad)
+    (a * 2 + b).sum().backward()
+    assert host(a.grad).tolist() == [3.0, 3.0] and host(b.grad).tolist() == [2.0, 2.0]
+
+
+def test_the_callers_gradient_array_is_never_written_into():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    gradient = np.array([0.5, 0.25])
+    x.backward(gradient)
+    x.backward(gradient)
+    assert gradient.tolist() == [0.5, 0.25] and host(x.grad).tolist() == [1.0, 0.5]
+
+
+_handed_back = []
+
+
+class _FreshGradient(Function):
+    """A VJP that returns a fresh array and notes its id (not the array)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        fresh = g * 2
+        _handed_back.append(id(fresh))
+        return fresh
+
+
+def test_a_fresh_gradient_becomes_grad_without_a_copy_then_accumulates_in_place():
+    x = mg.tensor([1.0, 2.0], requires_grad=True, device="cpu")
+    _FreshGradient.apply(x).sum().backward()
+    assert id(x.grad) == _handed_back[-1]  # kept, not copied
+    first = x.grad
+    _FreshGradient.apply(x).sum().backward()
+    assert x.grad is first and host(x.grad).tolist() == [4.0, 4.0]
+
+
+class _KeepsItsGradient(Function):
+    """A VJP that returns an array it keeps on ctx: the engine must copy it."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.kept = np.full(a.shape, 2.0)
+        return a * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.kept *= 1  # still ours, and still 2
+        return ctx.kept
+
+
+def test_an_array_a_function_keeps_is_copied_into_grad():
+    x = mg.tensor([1.0, 1.0], requires_grad=True)
+    y = _KeepsItsGradient.apply(x)
+    y.backward(np.ones(2), retain_graph=True)
+    y.backward(np.ones(2))
+    assert host(x.grad).tolist() == [4.0, 4.0]
+
+
 def test_retain_grad_keeps_an_interior_gradient():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     h = (x * 3).retain_grad()
