@@ -182,6 +182,21 @@ def test_page_loads_with_its_images_links_and_no_errors(browser, base_url, page)
     assert shown_errors == [], f"{page}: shows execution errors or warnings"
 
 
+def test_landing_page_shows_a_graph_a_decision_boundary_and_how_to_start(browser, base_url):
+    _open(browser, base_url, "index.html")
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('.cell_output img')].filter(i => i.naturalWidth > 0)"
+        ".map(i => i.src)")
+    assert sorted(_picture_kind(src) for src in shown) == ["figure", "graph"]
+    text = browser.execute_script("return document.querySelector('article.bd-article').innerText")
+    for needed in ("What you will build", "What you need to know", "Colab", "make test", "Exercise"):
+        assert needed in text, f"the landing page does not mention {needed!r}"
+    code_shown = browser.execute_script("return document.querySelectorAll('.cell_input').length")
+    assert code_shown == 0, "the landing page shows the code behind its pictures"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    _full_page_screenshot(browser, SCREENSHOTS / "index.png")
+
+
 # -- chapters ------------------------------------------------------------------------
 
 def _chapter_source(page):
