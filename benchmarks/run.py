@@ -5,7 +5,8 @@
     python benchmarks/run.py --book     # also time a clean build of the book
 
 Each figure is the median of several repetitions, with the min and max; ratios
-compare implementations measured side by side in the same run. PyTorch joins
+compare implementations measured side by side, in alternating blocks, in the same
+run (see ``ratio``). PyTorch joins
 when it is installed, limited to the same number of threads as NumPy's BLAS.
 """
 
@@ -42,26 +43,58 @@ THREADS = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
 
 def timed(fn, repeats, warmup=3):
     """Median, min and max seconds of ``fn()`` over ``repeats`` calls."""
-    return timed_together({"fn": fn}, repeats, warmup)["fn"]
+    return timed_together({"fn": fn}, repeats, warmup, rounds=1)["fn"]
 
 
-def timed_together(fns, repeats, warmup=3, rounds=5):
+# OpenBLAS's idle threads spin for about 2**28 cycles (~0.1 s) after a matrix product
+# before they sleep, and PyTorch's OpenMP threads spin too: a block that starts while the
+# previous library's threads still spin loses its cores to them (seen here: PyTorch's
+# MNIST step took 1.2 ms alone but 5 ms at random right after a NumPy block).
+SETTLE_S = 0.2
+
+
+def timed_together(fns, repeats, warmup=3, rounds=10):
     """Time several implementations in alternating blocks (``rounds`` blocks each), so
     that a slow spell of the machine hits them all alike while each block still runs
     warm (switching library at every call would make BLAS and OpenMP thread pools
-    fight); median, min and max seconds per call for each."""
-    times = {name: [] for name in fns}
+    fight; a pause of ``SETTLE_S`` before each block lets the last one's threads go
+    idle). Each round starts with the next implementation, so that none always
+    follows the same other one. For each: median, min and max seconds per call, and
+    the median of each block (``rounds``), from which ``ratios`` are taken round by round."""
+    names = list(fns)
+    times = {name: [] for name in names}
     block = max(1, repeats // rounds)
-    for _ in range(rounds):
-        for name, fn in fns.items():
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn = fns[name]
+            if len(names) > 1:
+                time.sleep(SETTLE_S)
             for _ in range(warmup):
                 fn()
             for _ in range(block):
                 start = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - start)
-    return {name: {"median": float(np.median(t)), "min": float(min(t)), "max": float(max(t))}
+    return {name: {"median": float(np.median(t)), "min": float(min(t)), "max": float(max(t)),
+                   "rounds": [float(np.median(t[i:i + block])) for i in range(0, len(t), block)]}
             for name, t in times.items()}
+
+
+def ratio(row, a, b):
+    """How many times longer ``a`` took than ``b``: the median, over the rounds, of
+    the ratio of the two implementations' block medians in that round (a slow spell
+    of the machine then moves both sides of a ratio, not one), or None."""
+    if a not in row or b not in row:
+        return None
+    return float(np.median(np.divide(row[a]["rounds"], row[b]["rounds"])))
+
+
+def with_ratios(rows):
+    """Add to each row ``ratios``: minigrad's time over each other implementation's."""
+    for row in rows:
+        others = [k for k, v in row.items() if isinstance(v, dict) and "rounds" in v and k != "minigrad"]
+        row["ratios"] = {other: ratio(row, "minigrad", other) for other in others}
+    return rows
 
 
 # -- training steps -------------------------------------------------------------------------
@@ -108,7 +141,7 @@ def _torch_step(sizes, dtype, X, y, weights):
     return step
 
 
-def training_steps(repeats):
+def training_steps(repeats, rounds):
     rows = []
     cases = [("MNIST MLP 784-200-100-10", (784, 200, 100, 10), b) for b in (32, 128, 1024)]
     cases.append(("moons MLP 2-16-16-2", (2, 16, 16, 2), 200))
@@ -124,13 +157,13 @@ def training_steps(repeats):
             if torch is not None:
                 fns["pytorch"] = _torch_step(sizes, dtype, X, y, weights)
             rows.append({"benchmark": f"{name}, batch {batch}", "dtype": np.dtype(dtype).name,
-                         **timed_together(fns, repeats)})
+                         **timed_together(fns, repeats, rounds=rounds)})
     return rows
 
 
 # -- the scalar engine ---------------------------------------------------------------------------
 
-def scalar_engine(repeats):
+def scalar_engine(repeats, rounds):
     X, y = mg.data.make_moons(50, noise=0.1, random_state=1)
     labels = [2 * int(t) - 1 for t in y]
     mg.manual_seed(0)
@@ -149,7 +182,8 @@ def scalar_engine(repeats):
 
     rows = [{"benchmark": "Chapter 1 scalar MLP 2-16-16-1, one step on 50 points", "dtype": "python float",
              **timed_together({"plain engine": lambda: step(plain, PlainValue),
-                               "minigrad": lambda: step(model, mg.Value)}, max(3, repeats // 5))}]
+                               "minigrad": lambda: step(model, mg.Value)},
+                              max(rounds, repeats // 5), warmup=1, rounds=rounds)}]
 
     chains = []
 
@@ -171,7 +205,7 @@ def scalar_engine(repeats):
 
 # -- per-op overhead -------------------------------------------------------------------------------
 
-def per_op(repeats):
+def per_op(repeats, rounds):
     a = np.random.default_rng(0).standard_normal(16)
     t = mg.tensor(a, requires_grad=True)
 
@@ -193,7 +227,7 @@ def per_op(repeats):
             (tt * tt).sum().backward()
         fns["pytorch"] = with_torch
     return [{"benchmark": "one small op (x * x on 16 floats, sum), forward + backward",
-             "dtype": "float64", **timed_together(fns, repeats * 20)}]
+             "dtype": "float64", **timed_together(fns, repeats * 20, rounds=rounds)}]
 
 
 # -- memory ----------------------------------------------------------------------------------------------
@@ -234,14 +268,12 @@ def book_build():
 
 # -- reporting ----------------------------------------------------------------------------------------------
 
-def _ratio(row, a, b):
-    return row[a]["median"] / row[b]["median"] if a in row and b in row else None
-
-
 def markdown(results):
     lines = [f"# Benchmark results\n",
              f"Machine: {results['machine']}. Medians of repeated runs (min–max in brackets), "
-             "in milliseconds; ratios from medians measured in the same run.\n",
+             "in milliseconds. Implementations are timed in alternating blocks, round after round; "
+             "a ratio is the median over the rounds of the ratio of the two block medians of "
+             "each round.\n",
              "| benchmark | dtype | minigrad | NumPy by hand | PyTorch | minigrad / NumPy | minigrad / PyTorch |",
              "|---|---|---|---|---|---|---|"]
 
@@ -253,8 +285,8 @@ def markdown(results):
 
     for row in results["timings"]:
         other = "numpy" if "numpy" in row else "plain engine"
-        r_np = _ratio(row, "minigrad", other)
-        r_t = _ratio(row, "minigrad", "pytorch")
+        r_np = row["ratios"].get(other)
+        r_t = row["ratios"].get("pytorch")
         name = row["benchmark"] + (" (vs the plain scalar engine)" if other in row and
                                    other == "plain engine" else "")
         lines.append(f"| {name} | {row['dtype']} | {cell(row, 'minigrad')} | {cell(row, other)} | "
@@ -270,26 +302,45 @@ def markdown(results):
     return "\n".join(lines) + "\n"
 
 
+def cpu_name():
+    """The processor's model name where Linux tells it, else the architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def write(results, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (folder / "results.md").write_text(markdown(results))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few repetitions (a smoke test)")
     parser.add_argument("--book", action="store_true", help="also time a clean book build")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json/.md")
     args = parser.parse_args(argv)
-    repeats = 5 if args.quick else 100
+    repeats, rounds = (6, 2) if args.quick else (100, 10)
     if torch is not None:
         torch.set_num_threads(THREADS)
     results = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        "machine": f"{cpu_name()}, {os.cpu_count()} cores, "
                    f"Python {platform.python_version()}, NumPy {np.__version__}"
                    + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else ", no PyTorch"),
-        "timings": training_steps(repeats) + scalar_engine(repeats) + per_op(repeats),
+        "timings": with_ratios(training_steps(repeats, rounds) + scalar_engine(repeats, rounds)
+                               + per_op(repeats, rounds)),
         "memory": memory(100 if args.quick else 2000),
-        "book_build_seconds": book_build() if args.book else None,
+        "book_build_seconds": None,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (args.out / "results.md").write_text(markdown(results))
+    write(results, args.out)
+    if args.book:  # after the timings are written: the Performance page reads them
+        results["book_build_seconds"] = book_build()
+        write(results, args.out)
     print(markdown(results))
     return results
 

@@ -22,6 +22,20 @@ def test_benchmark_suite_runs_and_reports(tmp_path, monkeypatch):
     assert all(row["minigrad"]["min"] <= row["minigrad"]["median"] <= row["minigrad"]["max"]
                for row in written["timings"])
     assert "| benchmark |" in (tmp_path / "results.md").read_text()
+    steps = [row for row in written["timings"] if "MLP" in row["benchmark"] and "numpy" in row]
+    assert steps and all(row["ratios"]["numpy"] > 0 for row in steps)
+    assert all(len(row["minigrad"]["rounds"]) == len(row["numpy"]["rounds"]) > 1 for row in steps)
+
+
+def test_a_ratio_is_taken_block_by_block():
+    """A slow spell that hits both implementations in one block moves neither ratio."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import run
+
+    row = {"minigrad": {"rounds": [2.0, 30.0, 3.0]}, "numpy": {"rounds": [1.0, 10.0, 3.0]}}
+    assert run.ratio(row, "minigrad", "numpy") == 2.0  # per block 2, 3, 1; medians alone give 1
+    assert run.ratio(row, "minigrad", "pytorch") is None
+    assert run.with_ratios([row])[0]["ratios"] == {"numpy": 2.0}
 
 
 def test_committed_results_are_readable():
