@@ -6,8 +6,8 @@
 
 Each figure is the median of several repetitions, with the min and max; ratios
 compare implementations measured side by side, in alternating blocks, in the same
-run (see ``ratio``). PyTorch joins
-when it is installed, limited to the same number of threads as NumPy's BLAS.
+run (see ``ratio``). PyTorch joins when it is installed, limited to the same number
+of threads as NumPy's BLAS.
 """
 
 import argparse
