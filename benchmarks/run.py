@@ -60,7 +60,7 @@ def timed_together(fns, repeats, warmup=3, rounds=10):
     fight; a pause of ``SETTLE_S`` before each block lets the last one's threads go
     idle). Each round starts with the next implementation, so that none always
     follows the same other one. For each: median, min and max seconds per call, and
-    the median of each block (``rounds``), from which ``ratios`` are taken round by round."""
+    the median of each block (``rounds``), from which ``ratio`` works round by round."""
     names = list(fns)
     times = {name: [] for name in names}
     block = max(1, repeats // rounds)
@@ -87,14 +87,6 @@ def ratio(row, a, b):
     if a not in row or b not in row:
         return None
     return float(np.median(np.divide(row[a]["rounds"], row[b]["rounds"])))
-
-
-def with_ratios(rows):
-    """Add to each row ``ratios``: minigrad's time over each other implementation's."""
-    for row in rows:
-        others = [k for k, v in row.items() if isinstance(v, dict) and "rounds" in v and k != "minigrad"]
-        row["ratios"] = {other: ratio(row, "minigrad", other) for other in others}
-    return rows
 
 
 # -- training steps -------------------------------------------------------------------------
@@ -285,8 +277,8 @@ def markdown(results):
 
     for row in results["timings"]:
         other = "numpy" if "numpy" in row else "plain engine"
-        r_np = row["ratios"].get(other)
-        r_t = row["ratios"].get("pytorch")
+        r_np = ratio(row, "minigrad", other)
+        r_t = ratio(row, "minigrad", "pytorch")
         name = row["benchmark"] + (" (vs the plain scalar engine)" if other in row and
                                    other == "plain engine" else "")
         lines.append(f"| {name} | {row['dtype']} | {cell(row, 'minigrad')} | {cell(row, other)} | "
@@ -332,8 +324,7 @@ def main(argv=None):
         "machine": f"{cpu_name()}, {os.cpu_count()} cores, "
                    f"Python {platform.python_version()}, NumPy {np.__version__}"
                    + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else ", no PyTorch"),
-        "timings": with_ratios(training_steps(repeats, rounds) + scalar_engine(repeats, rounds)
-                               + per_op(repeats, rounds)),
+        "timings": training_steps(repeats, rounds) + scalar_engine(repeats, rounds) + per_op(repeats, rounds),
         "memory": memory(100 if args.quick else 2000),
         "book_build_seconds": None,
     }

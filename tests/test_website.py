@@ -119,6 +119,8 @@ def _wait(browser, script, timeout=WAIT_S):
 
 
 LOAD_IMAGES = "return [...document.images].every(img => { img.loading = 'eager'; return img.complete; })"
+SHOWN_PICTURES = ("return [...document.querySelectorAll('.cell_output img')]"
+                  ".filter(i => i.naturalWidth > 0).map(i => i.src)")
 BROKEN_IMAGES = """
 return [...document.images].filter(img => !img.complete || img.naturalWidth === 0)
     .map(img => (img.complete ? 'broken: ' : 'still loading: ') + img.src);
@@ -184,16 +186,13 @@ def test_page_loads_with_its_images_links_and_no_errors(browser, base_url, page)
 
 def test_landing_page_shows_a_graph_a_decision_boundary_and_how_to_start(browser, base_url):
     _open(browser, base_url, "index.html")
-    shown = browser.execute_script(
-        "return [...document.querySelectorAll('.cell_output img')].filter(i => i.naturalWidth > 0)"
-        ".map(i => i.src)")
+    shown = browser.execute_script(SHOWN_PICTURES)
     assert sorted(_picture_kind(src) for src in shown) == ["figure", "graph"]
     text = browser.execute_script("return document.querySelector('article.bd-article').innerText")
     for needed in ("What you will build", "What you need to know", "Colab", "make test", "Exercise"):
         assert needed in text, f"the landing page does not mention {needed!r}"
     code_shown = browser.execute_script("return document.querySelectorAll('.cell_input').length")
     assert code_shown == 0, "the landing page shows the code behind its pictures"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     _full_page_screenshot(browser, SCREENSHOTS / "index.png")
 
 
@@ -208,9 +207,7 @@ def test_chapter_shows_figures_graphs_and_folded_solutions(browser, base_url, pa
     _open(browser, base_url, page)
     nb = _chapter_source(page)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    shown = browser.execute_script(
-        "return [...document.querySelectorAll('.cell_output img')].filter(i => i.naturalWidth > 0)"
-        ".map(i => i.src)")
+    shown = browser.execute_script(SHOWN_PICTURES)
     kinds = [_picture_kind(src) for src in shown]
     if re.search(r"\bplt\.|\bplot_\w+\(", code):
         assert "figure" in kinds, f"{page} plots, but the page shows no figure"
@@ -231,7 +228,6 @@ def test_chapter_shows_figures_graphs_and_folded_solutions(browser, base_url, pa
         assert "Show the solution" in solution["prompt"]
         assert not solution["open"] and not solution["visible"], f"{page}: a solution is not folded"
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     _full_page_screenshot(browser, SCREENSHOTS / f"{Path(page).name}.png")
 
 
@@ -250,6 +246,7 @@ def _picture_kind(src):
 
 
 def _full_page_screenshot(browser, path, max_height=30000):
+    path.parent.mkdir(parents=True, exist_ok=True)
     height = min(browser.execute_script("return document.documentElement.scrollHeight"), max_height)
     shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
         "format": "png", "captureBeyondViewport": True,
