@@ -6,21 +6,23 @@ and its operations; Chapter 4 the losses (:mod:`minigrad.functional`); Chapter 5
 Chapter 6 a GPU backend.
 """
 
-# tensor first: it completes its own import cycle with functions and autograd.
-from minigrad.tensor import (Tensor, arange, eye, full, full_like, linspace, ones, ones_like,
-                             rand, randn, tensor, zeros, zeros_like)
+# tensor first: it completes its own import cycle with ops and autograd.
+from minigrad.tensor import Tensor
+from minigrad.creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand,
+                               randn, tensor, zeros, zeros_like)
 from minigrad.autograd import Function, grad, is_grad_enabled, no_grad, value_and_grad
 from minigrad.broadcast import unbroadcast
-from minigrad.functions import (abs, add, argmax, argmin, broadcast_to, clip, concatenate, cos,
+from minigrad.ops import (abs, add, argmax, argmin, broadcast_to, clip, concatenate, cos,
                                 div, exp, expand_dims, flatten, leaky_relu, log, matmul, max,
                                 maximum, mean, min, minimum, mul, neg, pow, relu, repeat,
                                 reshape, sigmoid, sin, split, sqrt, square, squeeze, stack, sub,
                                 sum, tanh, tile, transpose, unsqueeze, var, where)
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad import data, exercises, functional, nn, optim, viz
+from minigrad import data, exercises, functional, nn, ops, optim, viz
 from minigrad.checkpoint import load, save
 from minigrad.rng import manual_seed
-from minigrad.scalar import MLP, Layer, Neuron, Value, topological_order
+from minigrad.graph import topological_order
+from minigrad.scalar import MLP, Layer, Neuron, Value
 from minigrad.viz import draw_graph
 
 __version__ = "0.1.0"
@@ -42,5 +44,5 @@ __all__ = [
     # modules
     # Chapter 5
     "nn", "optim", "save", "load",
-    "data", "exercises", "functional", "viz",
+    "data", "exercises", "functional", "ops", "viz",
 ]

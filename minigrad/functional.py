@@ -20,7 +20,8 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd import Function
 from minigrad.backend import get_array_module
-from minigrad.functions import _normalize_axis, mean
+from minigrad.ops import mean
+from minigrad.ops.reduce import normalize_axis
 from minigrad.tensor import Tensor, _array
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -54,7 +55,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis=-1, keepdims=False):
         xp = get_array_module(x)
-        axes = _normalize_axis(axis, x.ndim, "logsumexp")
+        axes = normalize_axis(axis, x.ndim, "logsumexp")
         m = x.max(axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # rows of -inf stay -inf, not nan
         with np.errstate(divide="ignore"):  # log(0) = -inf for rows of -inf
@@ -154,20 +155,22 @@ def _class_targets(op, logits, target):
 
 
 def _reduce(losses, reduction, n):
-    if reduction == "mean":
-        return losses.sum() / max(n, 1)
+    if reduction == "mean":  # the mean of no losses is nan, as minigrad.mean of nothing
+        return losses.sum() / (n or 0.0)
     if reduction == "sum":
         return losses.sum()
     return losses
 
 
 class CrossEntropy(Function):
-    """Softmax cross-entropy, fused.
+    """f_i = -Σ_c t_ic log softmax(z)_ic;  gz = (softmax(z) Σ_c t_ic - t) g_i,
+    gt = -log softmax(z) g_i.
 
-    f_i = -Σ_c t_ic log softmax(z)_ic (then mean or sum over rows);
-    gz = (softmax(z) - t) * g_i  (divided by N for the mean),
-    gt = -log softmax(z) * g_i  (when the target is a tensor that needs it).
-    Class-index targets never build the one-hot matrix.
+    Softmax cross-entropy, fused; then the mean (g_i = g / N) or the sum over
+    rows. Targets are rows of non-negative weights: for probabilities Σ_c t_ic
+    = 1 and gz is the familiar softmax(z) - t, but the loss is defined (and
+    its gradient right) for any weights. Class-index targets never build the
+    one-hot matrix.
     """
 
     @staticmethod
@@ -189,9 +192,10 @@ class CrossEntropy(Function):
             scale = g[:, None]
         xp = get_array_module(logp)
         grad = xp.exp(logp)
-        if ctx.indices:
+        if ctx.indices:  # one-hot rows: Σ_c t_ic = 1
             grad[xp.arange(n), target] -= 1
         else:
+            grad *= target.sum(axis=1, keepdims=True)
             grad -= target
         g_target = None
         if not ctx.indices and ctx.needs_input_grad[1]:
@@ -205,7 +209,9 @@ def cross_entropy(logits, target, reduction="mean"):
     Args:
         logits: unnormalised scores, shape ``(N, C)``.
         target: class indices (integers, shape ``(N,)``) or probabilities /
-            one-hot rows (shape ``(N, C)``).
+            one-hot rows (shape ``(N, C)``). Label smoothing is not an argument:
+            it is the probability target ``(1 - ε) one_hot + ε / C``, which
+            this function takes as it is (any non-negative weights work).
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (one loss per row).
     """
     _check_reduction("cross_entropy", reduction)
@@ -356,4 +362,4 @@ def accuracy(scores, y, threshold=None):
         raise ValueError(f"accuracy: {len(predicted)} predictions but labels of shape {y.shape}")
     # compared on the host: predictions and labels may live on different devices
     predicted, y = backend.asnumpy(predicted), backend.asnumpy(y)
-    return float((predicted == y).mean()) if y.size else 0.0
+    return float((predicted == y).mean())  # of no predictions: nan, with NumPy's warning

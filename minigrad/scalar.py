@@ -13,6 +13,7 @@ The API is compatible with Andrej Karpathy's micrograd, so the ``Neuron``,
 import math
 import numbers
 
+from minigrad.graph import topological_order
 from minigrad.rng import default_rng
 
 
@@ -220,32 +221,6 @@ def _as_value(x, op):
     raise TypeError(
         f"unsupported operand for Value {op} ...: a Value combines only with "
         f"numbers (int, float) and other Values, got {type(x).__name__} {x!r}")
-
-
-def topological_order(root, parents=None):
-    """Every node that ``root`` depends on, each after all of its parents.
-
-    Depth-first search with an explicit stack, so graphs of any depth work
-    (a recursive version hits Python's recursion limit near 1 000 nodes).
-    A node is appended once all its parents have been appended.
-    ``parents(node)`` lists a node's parents; by default ``node._prev``.
-    """
-    order = []
-    visited = set()
-    stack = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for parent in parents(node) if parents else node._prev:
-            if parent not in visited:
-                stack.append((parent, False))
-    return order
 
 
 # -- a tiny neural-network library on top of Value ----------------------------

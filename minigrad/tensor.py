@@ -3,7 +3,7 @@
 A tensor holds ``data`` (an array), ``grad`` (an array of the same shape, or
 ``None``) and, when it was computed from tensors that require gradients, the
 context of the operation that produced it. Its operators and methods are thin
-sugar over the functions in :mod:`minigrad.functions`.
+sugar over the operations in :mod:`minigrad.ops`.
 """
 
 import operator
@@ -11,7 +11,6 @@ import operator
 import numpy as np
 
 from minigrad import backend
-from minigrad.rng import default_rng
 
 
 def _float_dtype_required(dtype, what):
@@ -43,6 +42,8 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
             device = device or backend.device_of(data)
+        elif isinstance(data, (list, tuple)):
+            _refuse_graph_in(data, "tensor")
         self.data = backend.as_array(data, dtype, device)
         if requires_grad:
             _float_dtype_required(self.data.dtype, "Tensor(requires_grad=True)")
@@ -105,7 +106,7 @@ class Tensor:
         device = backend.check_device(device)
         if backend.device_of(self.data) == device:
             return self
-        return F.to_device(self, device)
+        return ops.to_device(self, device)
 
     def cuda(self):
         """``self.to("cuda")``."""
@@ -204,46 +205,92 @@ class Tensor:
     # -- operators ----------------------------------------------------------------
 
     def __add__(self, other):
-        return F.add(self, other)
+        return ops.add(self, other)
 
     def __radd__(self, other):
-        return F.add(other, self)
+        return ops.add(other, self)
 
     def __sub__(self, other):
-        return F.sub(self, other)
+        return ops.sub(self, other)
 
     def __rsub__(self, other):
-        return F.sub(other, self)
+        return ops.sub(other, self)
 
     def __mul__(self, other):
-        return F.mul(self, other)
+        return ops.mul(self, other)
 
     def __rmul__(self, other):
-        return F.mul(other, self)
+        return ops.mul(other, self)
 
     def __truediv__(self, other):
-        return F.div(self, other)
+        return ops.div(self, other)
 
     def __rtruediv__(self, other):
-        return F.div(other, self)
+        return ops.div(other, self)
 
     def __pow__(self, exponent):
-        return F.pow(self, exponent)
+        return ops.pow(self, exponent)
 
     def __rpow__(self, base):
-        return F.pow(base, self)
+        return ops.pow(base, self)
 
     def __neg__(self):
-        return F.neg(self)
+        return ops.neg(self)
 
     def __matmul__(self, other):
-        return F.matmul(self, other)
+        return ops.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return F.matmul(other, self)
+        return ops.matmul(other, self)
 
     def __getitem__(self, index):
-        return F.getitem(self, index)
+        return ops.getitem(self, index)
+
+    # In-place arithmetic changes the array itself: the update of an optimizer or
+    # a counter, which has no place in a graph. A tensor that requires grad refuses it.
+    def __iadd__(self, other):
+        return self._in_place(other, operator.iadd, ops.add, "+")
+
+    def __isub__(self, other):
+        return self._in_place(other, operator.isub, ops.sub, "-")
+
+    def __imul__(self, other):
+        return self._in_place(other, operator.imul, ops.mul, "*")
+
+    def __itruediv__(self, other):
+        return self._in_place(other, operator.itruediv, ops.div, "/")
+
+    def __ipow__(self, other):
+        return self._in_place(other, None, ops.pow, "**")
+
+    def __imatmul__(self, other):
+        return self._in_place(other, None, ops.matmul, "@")
+
+    def _in_place(self, other, update, op, symbol):
+        """``self <symbol>= other``: ``update`` changes ``self.data`` in place (with
+        ``update`` None, or when ``other`` is in the graph, a new tensor ``op(self,
+        other)`` is returned, as Python does for types without in-place operators)."""
+        recording = is_grad_enabled()
+        if recording and self.requires_grad:
+            raise RuntimeError(
+                f"x {symbol}= y: in-place arithmetic on a tensor that requires grad would "
+                f"lose its gradient (x would stop being the tensor the loss depends on). "
+                f"Write x = x {symbol} y to make a new tensor in the graph, or update x "
+                "inside `with minigrad.no_grad():`, as optimizers do.")
+        if update is None or recording and isinstance(other, Tensor) and other.requires_grad:
+            return op(self, other)
+        other = _raw(other)
+        if type(self.data) is not np.ndarray and isinstance(other, (np.ndarray, list, tuple)):
+            other = backend.to_device(other, self.device)  # host constants join the device
+        try:
+            update(self.data, other)
+        except (TypeError, ValueError) as error:
+            found = f"shape {np.shape(other)} ({getattr(other, 'dtype', type(other).__name__)})"
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(
+                f"x {symbol}= y: cannot update a tensor of shape {self.shape} ({self.dtype}) "
+                f"in place with y of {found}: {error}") from None
+        return self
 
     # Comparisons give boolean tensors that do not require grad.
     def _compare(self, other, op):
@@ -290,46 +337,46 @@ class Tensor:
             array = np.asarray(array)
         return Tensor._make(array)
 
-    # -- methods (all defined in minigrad.functions) --------------------------------
+    # -- methods (all defined in minigrad.ops) -----------------------------------------
 
-    def exp(self): return F.exp(self)
-    def log(self): return F.log(self)
-    def sqrt(self): return F.sqrt(self)
-    def abs(self): return F.abs(self)
-    def tanh(self): return F.tanh(self)
-    def sigmoid(self): return F.sigmoid(self)
-    def relu(self): return F.relu(self)
-    def leaky_relu(self, negative_slope=0.01): return F.leaky_relu(self, negative_slope)
-    def sin(self): return F.sin(self)
-    def cos(self): return F.cos(self)
-    def square(self): return F.square(self)
-    def clip(self, min=None, max=None): return F.clip(self, min, max)
-    def maximum(self, other): return F.maximum(self, other)
-    def minimum(self, other): return F.minimum(self, other)
-    def where(self, condition, other): return F.where(condition, self, other)
+    def exp(self): return ops.exp(self)
+    def log(self): return ops.log(self)
+    def sqrt(self): return ops.sqrt(self)
+    def abs(self): return ops.abs(self)
+    def tanh(self): return ops.tanh(self)
+    def sigmoid(self): return ops.sigmoid(self)
+    def relu(self): return ops.relu(self)
+    def leaky_relu(self, negative_slope=0.01): return ops.leaky_relu(self, negative_slope)
+    def sin(self): return ops.sin(self)
+    def cos(self): return ops.cos(self)
+    def square(self): return ops.square(self)
+    def clip(self, min=None, max=None): return ops.clip(self, min, max)
+    def maximum(self, other): return ops.maximum(self, other)
+    def minimum(self, other): return ops.minimum(self, other)
+    def where(self, condition, other): return ops.where(condition, self, other)
 
-    def sum(self, axis=None, keepdims=False): return F.sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return F.mean(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False, ddof=0): return F.var(self, axis, keepdims, ddof)
-    def max(self, axis=None, keepdims=False): return F.max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return F.min(self, axis, keepdims)
-    def argmax(self, axis=None, keepdims=False): return F.argmax(self, axis, keepdims)
-    def argmin(self, axis=None, keepdims=False): return F.argmin(self, axis, keepdims)
+    def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
+    def var(self, axis=None, keepdims=False, ddof=0): return ops.var(self, axis, keepdims, ddof)
+    def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
+    def argmax(self, axis=None, keepdims=False): return ops.argmax(self, axis, keepdims)
+    def argmin(self, axis=None, keepdims=False): return ops.argmin(self, axis, keepdims)
 
-    def reshape(self, *shape): return F.reshape(self, *shape)
-    def transpose(self, *axes): return F.transpose(self, *axes)
-    def flatten(self, start_axis=0): return F.flatten(self, start_axis)
-    def squeeze(self, axis=None): return F.squeeze(self, axis)
-    def unsqueeze(self, axis): return F.unsqueeze(self, axis)
-    def expand_dims(self, axis): return F.expand_dims(self, axis)
-    def broadcast_to(self, shape): return F.broadcast_to(self, shape)
-    def repeat(self, repeats, axis=None): return F.repeat(self, repeats, axis)
-    def tile(self, reps): return F.tile(self, reps)
-    def split(self, indices_or_sections, axis=0): return F.split(self, indices_or_sections, axis)
+    def reshape(self, *shape): return ops.reshape(self, *shape)
+    def transpose(self, *axes): return ops.transpose(self, *axes)
+    def flatten(self, start_axis=0): return ops.flatten(self, start_axis)
+    def squeeze(self, axis=None): return ops.squeeze(self, axis)
+    def unsqueeze(self, axis): return ops.unsqueeze(self, axis)
+    def expand_dims(self, axis): return ops.expand_dims(self, axis)
+    def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
+    def repeat(self, repeats, axis=None): return ops.repeat(self, repeats, axis)
+    def tile(self, reps): return ops.tile(self, reps)
+    def split(self, indices_or_sections, axis=0): return ops.split(self, indices_or_sections, axis)
 
     @property
     def T(self):
-        return F.transpose(self)
+        return ops.transpose(self)
 
 
 def _raw(x):
@@ -341,101 +388,42 @@ def _array(x):
     """The array inside a tensor, or ``x`` as an array (device arrays stay where they are)."""
     if isinstance(x, Tensor):
         return x.data
+    if isinstance(x, (list, tuple)):
+        return _list_array(x, "minigrad")
     return x if backend.is_device_array(x) else np.asarray(x)
 
 
-# -- constructors ---------------------------------------------------------------
-# Each takes ``device=`` (default: the default device). Random draws happen on the
-# host, from minigrad's seeded generator, so a seed gives the same numbers on
-# every device.
-
-def tensor(data, requires_grad=False, dtype=None, device=None):
-    """Make a :class:`Tensor` (the same as ``Tensor(...)``)."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
-
-
-def _made(make, requires_grad, device, like=None):
-    """A tensor of ``make(xp)``, built by the array module of ``device`` (or of ``like``)."""
-    if device is None and like is not None:
-        xp = backend.get_array_module(_array(like))
-    else:
-        xp = backend.module_for(backend.check_device(device))
-    out = Tensor._make(make(xp))
-    if requires_grad:
-        out.requires_grad_()
-    return out
+def _as_tensor(x, op):
+    """``x`` itself if it is a tensor, else a new tensor of it (for ``op``'s error)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)):
+        _refuse_graph_in(x, op)
+    return Tensor(x)
 
 
-def _host(array, requires_grad, device):
-    """A tensor of a host array, moved to ``device``."""
-    return _made(lambda xp: xp.asarray(array), requires_grad, device)
+def _list_array(data, op):
+    """A (nested) list or tuple of numbers as a host array, for operation ``op``."""
+    _refuse_graph_in(data, op)
+    return np.asarray(data)
 
 
-def _shape(shape):
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+def _refuse_graph_in(data, op):
+    """Refuse a list holding tensors that require grad: turning it into an array
+    would silently cut them off the graph."""
+    stack = [data]
+    while stack:
+        items = stack.pop()
+        for item in items:
+            if isinstance(item, Tensor):
+                if item.requires_grad:
+                    raise TypeError(
+                        f"{op}: got a list holding tensors that require grad; making an "
+                        "array of it would drop them from the graph. Join them with "
+                        "minigrad.stack([...]) (or concatenate) first.")
+            elif isinstance(item, (list, tuple)):
+                stack.append(item)
 
 
-def zeros(*shape, dtype=np.float64, requires_grad=False, device=None):
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _made(lambda xp: xp.zeros(_shape(shape), dtype=dtype), requires_grad, device)
-
-
-def ones(*shape, dtype=np.float64, requires_grad=False, device=None):
-    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    return _made(lambda xp: xp.ones(_shape(shape), dtype=dtype), requires_grad, device)
-
-
-def full(shape, fill_value, dtype=np.float64, requires_grad=False, device=None):
-    """A tensor of ``shape`` filled with ``fill_value``."""
-    return _made(lambda xp: xp.full(shape, fill_value, dtype=dtype), requires_grad, device)
-
-
-def zeros_like(t, dtype=None, requires_grad=False, device=None):
-    """Zeros of ``t``'s shape (and dtype and device, unless given)."""
-    return _made(lambda xp: xp.zeros(_array(t).shape, dtype=dtype or _array(t).dtype),
-                 requires_grad, device, like=t)
-
-
-def ones_like(t, dtype=None, requires_grad=False, device=None):
-    """Ones of ``t``'s shape (and dtype and device, unless given)."""
-    return _made(lambda xp: xp.ones(_array(t).shape, dtype=dtype or _array(t).dtype),
-                 requires_grad, device, like=t)
-
-
-def full_like(t, fill_value, dtype=None, requires_grad=False, device=None):
-    """``fill_value`` in ``t``'s shape (and dtype and device, unless given)."""
-    return _made(lambda xp: xp.full(_array(t).shape, fill_value, dtype=dtype or _array(t).dtype),
-                 requires_grad, device, like=t)
-
-
-def eye(n, m=None, dtype=np.float64, requires_grad=False, device=None):
-    """The identity matrix (``n`` by ``m``, default square)."""
-    return _made(lambda xp: xp.eye(n, m, dtype=dtype), requires_grad, device)
-
-
-def arange(start, stop=None, step=1, dtype=None, requires_grad=False, device=None):
-    """Evenly spaced values in ``[start, stop)``, like ``np.arange``."""
-    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    if dtype is None and requires_grad:
-        dtype = np.float64
-    values = values.astype(dtype) if dtype is not None else values
-    return _host(values, requires_grad, device)
-
-
-def linspace(start, stop, num=50, dtype=np.float64, requires_grad=False, device=None):
-    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
-    return _host(np.linspace(start, stop, num, dtype=dtype), requires_grad, device)
-
-
-def rand(*shape, dtype=np.float64, requires_grad=False, device=None):
-    """Uniform samples in [0, 1), drawn from minigrad's seeded generator."""
-    return _host(default_rng().random(_shape(shape), dtype=dtype), requires_grad, device)
-
-
-def randn(*shape, dtype=np.float64, requires_grad=False, device=None):
-    """Standard normal samples, drawn from minigrad's seeded generator."""
-    return _host(default_rng().standard_normal(_shape(shape), dtype=dtype), requires_grad,
-                 device)
-
-
-from minigrad import functions as F  # noqa: E402  (functions need Tensor defined first)
+from minigrad import ops  # noqa: E402  (the operations need Tensor defined first)
+from minigrad.autograd import is_grad_enabled  # noqa: E402

@@ -9,8 +9,9 @@ import shutil
 import numpy as np
 
 from minigrad.backend import asnumpy
+from minigrad.graph import topological_order
 from minigrad.scalar import Module as ScalarModule
-from minigrad.scalar import Value, topological_order
+from minigrad.scalar import Value
 
 DOT_MISSING = (
     "drawing a graph needs Graphviz's `dot` program, which is not on your PATH. "

@@ -51,6 +51,14 @@ def _state_shape():
     model.load_state_dict({"0.weight": np.zeros((3, 2)), "0.bias": np.zeros(2)})
 
 
+X_LEAF = mg.tensor(1.0, requires_grad=True)
+
+
+def _add_in_place_to_a_leaf():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    x += 1
+
+
 def _corrupted_mnist():
     folder = Path(tempfile.mkdtemp())
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not MNIST")
@@ -115,6 +123,11 @@ CATALOGUE = [
            lambda: mg.ones(2, 3).max(axis=(1, -1)), ValueError, "max: repeated axis"),
     Misuse("axes", "the maximum of an empty tensor",
            lambda: mg.ones(0).max(), ValueError, "cannot reduce an empty tensor"),
+    Misuse("constructors", "evenly spaced booleans",
+           lambda: mg.linspace(0, 1, 5, dtype=bool), TypeError,
+           "linspace: dtype must be an integer or floating-point type, got bool"),
+    Misuse("constructors", "random integers from randn",
+           lambda: mg.randn(3, dtype=np.int64), TypeError, "randn: random draws are float32"),
     # -- gradients -------------------------------------------------------------------------
     Misuse("gradients", "backward() on a tensor with several elements",
            lambda: (mg.ones(3, requires_grad=True) * 2).backward(), RuntimeError,
@@ -130,6 +143,12 @@ CATALOGUE = [
            lambda: mg.grad(lambda x: x * 2)([1.0, 2.0]), TypeError, "one-element Tensor"),
     Misuse("gradients", "an operation given something that is not an array",
            lambda: mg.ones(2) + "1", TypeError, "add: cannot use str"),
+    Misuse("gradients", "x += 1 on a tensor that requires grad",
+           _add_in_place_to_a_leaf, RuntimeError, r"in-place.*requires grad.*x = x \+ y"),
+    Misuse("gradients", "a reduction of a Python list of tensors",
+           lambda: mg.mean([X_LEAF, X_LEAF + 2]), TypeError, "mean: .*list.*minigrad.stack"),
+    Misuse("gradients", "a tensor made from a list of tensors that require grad",
+           lambda: mg.tensor([X_LEAF, X_LEAF]), TypeError, "drop them from the graph"),
     Misuse("gradients", "a scalar Value raised to a Value",
            lambda: mg.Value(2.0) ** mg.Value(3.0), TypeError, "exponent must be a plain number"),
     Misuse("gradients", "a Value made from a string",

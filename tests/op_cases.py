@@ -1,16 +1,20 @@
 """One table of operation cases, shared by the tests of every chapter.
 
 Each case names a minigrad function of tensors, the NumPy function it must
-agree with, the input shapes to try, where its inputs may lie, and (when it
-exists) the same function in PyTorch.
+agree with, the input shapes to try, where its inputs may lie, (when it
+exists) the same function in PyTorch, and the chapter that introduces it.
+``tests/test_ops.py`` runs every case; every primitive must appear in one.
 """
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
+import pytest
 
 import minigrad as mg
+import minigrad.functional as F
 from minigrad.backend import asnumpy as host
 
 # Broadcastable shape pairs: scalar, vectors, rows, columns, rank expansion.
@@ -31,6 +35,8 @@ def values(shape, domain, rng):
         return np.sign(x + (x == 0)) * (0.3 + np.abs(x))
     if domain == "unit":
         return rng.uniform(-0.9, 0.9, shape)
+    if domain == "probability":
+        return rng.uniform(0.1, 0.9, shape)
     return x
 
 
@@ -42,7 +48,9 @@ class OpCase:
     shapes: list                      # one tuple of input shapes per trial
     domains: tuple = ("real",)        # one per input
     torch: Optional[Callable] = None  # torch: tensors -> tensor
-    marks: tuple = field(default_factory=tuple)
+    chapter: str = "ch02"             # the pytest marker of the chapter that teaches it
+    rtol: float = 1e-12               # forward agreement with NumPy (0: exactly equal)
+    grad_rtol: float = 1e-10          # gradient agreement with PyTorch
 
     def inputs(self, shapes, seed=0):
         rng = np.random.default_rng(seed)
@@ -128,7 +136,7 @@ LINALG = [OpCase("matmul", lambda a, b: a @ b, np.matmul, MATMUL_SHAPES, ("real"
                  lambda a, b: a @ b)]
 
 X234 = [((2, 3, 4),)]
-SHAPES = [
+_SHAPES = [
     OpCase("reshape", lambda a: a.reshape(4, -1), lambda a: a.reshape(4, -1), X234, ("real",),
            lambda a: a.reshape(4, -1)),
     OpCase("transpose", lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(2, 0, 1), X234,
@@ -169,7 +177,87 @@ SHAPES = [
            ("real",), lambda a: a[None, ..., 0]),
 ]
 
-ALL = ELEMENTWISE + REDUCTIONS + LINALG + SHAPES
+# Moving elements: exact, so compared exactly.
+SHAPES = [dataclasses.replace(c, chapter="ch03", rtol=0, grad_rtol=1e-12) for c in _SHAPES]
+
+
+def _tF():
+    import torch.nn.functional
+
+    return torch.nn.functional
+
+
+def _log_softmax(z, axis=-1):
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+_Y = np.array([0, 2, 1])  # class indices for three rows of scores
+_BITS = np.array([[0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.0]])
+
+
+def _ce_indices(reduction):
+    def torch(z):
+        import torch
+
+        return _tF().cross_entropy(z, torch.tensor(_Y), reduction=reduction)
+
+    def ref(z):
+        losses = -_log_softmax(z)[np.arange(3), _Y]
+        return {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
+
+    return OpCase(f"cross_entropy_{reduction}", lambda z: F.cross_entropy(z, _Y, reduction),
+                  ref, [((3, 4),)], ("real",), torch, "ch04")
+
+
+# Losses and fused primitives (Chapters 4-5). Probability targets need not sum
+# to 1: the loss -Σ t log softmax(z) is defined for any t, and so is its gradient.
+LOSSES = [
+    OpCase("logsumexp", lambda a: F.logsumexp(a, axis=-1),
+           lambda a: np.log(np.exp(a).sum(axis=-1)), [((3, 4),), ((2, 3, 4),)], ("real",),
+           lambda a: a.logsumexp(dim=-1), "ch04"),
+    OpCase("logsumexp_axis0", lambda a: F.logsumexp(a, axis=0, keepdims=True),
+           lambda a: np.log(np.exp(a).sum(axis=0, keepdims=True)), [((3, 4),)], ("real",),
+           lambda a: a.logsumexp(dim=0, keepdim=True), "ch04"),
+    OpCase("log_softmax", lambda a: F.log_softmax(a, axis=1), lambda a: _log_softmax(a, 1),
+           [((3, 4),)], ("real",), lambda a: a.log_softmax(dim=1), "ch04"),
+    OpCase("softmax", lambda a: F.softmax(a), lambda a: np.exp(_log_softmax(a)),
+           [((3, 4),), ((2, 3, 4),)], ("real",), lambda a: a.softmax(dim=-1), "ch04"),
+    _ce_indices("mean"), _ce_indices("sum"), _ce_indices("none"),
+    OpCase("cross_entropy_probabilities", lambda z, t: F.cross_entropy(z, t),
+           lambda z, t: -(t * _log_softmax(z)).sum(axis=1).mean(), [((3, 4), (3, 4))],
+           ("real", "positive"), lambda z, t: _tF().cross_entropy(z, t), "ch04"),
+    OpCase("cross_entropy_probabilities_sum", lambda z, t: F.cross_entropy(z, t, "sum"),
+           lambda z, t: -(t * _log_softmax(z)).sum(), [((3, 4), (3, 4))],
+           ("real", "positive"), lambda z, t: _tF().cross_entropy(z, t, reduction="sum"),
+           "ch04"),
+    OpCase("nll_loss", lambda z: F.nll_loss(F.log_softmax(z), _Y),
+           lambda z: -_log_softmax(z)[np.arange(3), _Y].mean(), [((3, 4),)], ("real",),
+           None, "ch04"),
+    OpCase("binary_cross_entropy", F.binary_cross_entropy,
+           lambda p, y: -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean(),
+           [((3, 4), (3, 4))], ("probability", "probability"),
+           lambda p, y: _tF().binary_cross_entropy(p, y), "ch04"),
+    OpCase("binary_cross_entropy_labels", lambda p: F.binary_cross_entropy(p, _BITS),
+           lambda p: -(_BITS * np.log(p) + (1 - _BITS) * np.log(1 - p)).mean(),
+           [((3, 4),)], ("probability",), None, "ch04"),
+    OpCase("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
+           lambda z, y: (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean(),
+           [((3, 4), (3, 4))], ("real", "probability"),
+           lambda z, y: _tF().binary_cross_entropy_with_logits(z, y), "ch04"),
+    OpCase("mse_loss", F.mse_loss, lambda a, b: ((a - b) ** 2).mean(), [((3, 4), (3, 4))],
+           ("real", "real"), lambda a, b: _tF().mse_loss(a, b), "ch04"),
+    OpCase("linear", F.linear, lambda x, w, b: x @ w.T + b,
+           [((5, 4), (3, 4), (3,)), ((2, 5, 4), (3, 4), (3,))], ("real", "real", "real"),
+           lambda x, w, b: _tF().linear(x, w, b), "ch05"),
+    OpCase("linear_no_bias", F.linear, lambda x, w: x @ w.T, [((5, 4), (3, 4))],
+           ("real", "real"), lambda x, w: _tF().linear(x, w), "ch05"),
+]
+
+DEVICE = [OpCase("to_device", lambda a: mg.ops.to_device(a, a.device) * 2, lambda a: a * 2,
+                 [((3, 4),)], ("real",), None, "ch06")]
+
+ALL = ELEMENTWISE + REDUCTIONS + LINALG + SHAPES + LOSSES + DEVICE
 
 
 def expand(cases):
@@ -182,10 +270,16 @@ def expand(cases):
     return params, ids
 
 
-def assert_matches_pytorch(case, shapes, rtol):
-    """Forward values and the VJP of a random cotangent agree with PyTorch's."""
-    import pytest
+def by_chapter(cases):
+    """Like :func:`expand`, as ``pytest.param``s carrying their chapter's marker,
+    so that ``pytest -m ch03`` selects Chapter 3's operations."""
+    params, ids = expand(cases)
+    return [pytest.param(*p, id=i, marks=getattr(pytest.mark, p[0].chapter))
+            for p, i in zip(params, ids)]
 
+
+def assert_matches_pytorch(case, shapes):
+    """Forward values and the VJP of a random cotangent agree with PyTorch's."""
     torch = pytest.importorskip("torch")
     arrays = case.inputs(shapes)
     ours = [mg.tensor(a, requires_grad=True) for a in arrays]
@@ -196,10 +290,5 @@ def assert_matches_pytorch(case, shapes, rtol):
     out.backward(v)
     ref.backward(torch.tensor(v))
     for mine, t in zip(ours, theirs):
-        np.testing.assert_allclose(host(mine.grad), t.grad.numpy(), rtol=rtol, atol=1e-12)
-
-
-def with_pytorch(params, ids):
-    """The (case, shapes) pairs, and their ids, that have a PyTorch twin."""
-    kept = [(p, i) for p, i in zip(params, ids) if p[0].torch]
-    return [p for p, _ in kept], [i for _, i in kept]
+        np.testing.assert_allclose(host(mine.grad), t.grad.numpy(), rtol=case.grad_rtol,
+                                   atol=1e-12)

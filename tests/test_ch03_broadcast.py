@@ -8,32 +8,8 @@ from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 from minigrad import unbroadcast
-from op_cases import SHAPES, assert_matches_pytorch, expand, with_pytorch
 
 pytestmark = pytest.mark.ch03
-
-CASES, IDS = expand(SHAPES)
-
-
-@pytest.mark.parametrize("case, shapes", CASES, ids=IDS)
-def test_forward_matches_numpy(case, shapes):
-    arrays = case.inputs(shapes)
-    out = case.fn(*[mg.tensor(a) for a in arrays])
-    np.testing.assert_array_equal(out.numpy(), case.ref(*arrays))
-
-
-@pytest.mark.parametrize("case, shapes", CASES, ids=IDS)
-def test_gradient_matches_central_differences_and_dot_product_test(case, shapes):
-    assert mg.gradcheck(case.fn, *case.inputs(shapes))
-
-
-TORCH_CASES, TORCH_IDS = with_pytorch(CASES, IDS)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("case, shapes", TORCH_CASES, ids=TORCH_IDS)
-def test_gradient_matches_pytorch(case, shapes):
-    assert_matches_pytorch(case, shapes, rtol=1e-12)
 
 
 # -- unbroadcast ----------------------------------------------------------------------

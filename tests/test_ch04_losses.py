@@ -97,6 +97,42 @@ def test_fused_cross_entropy_matches_the_composite():
     np.testing.assert_allclose(host(fused_in.grad), (softmax - np.eye(5)[y]) / 8, atol=1e-14)
 
 
+def test_cross_entropy_gradient_matches_its_loss_for_targets_that_do_not_sum_to_one():
+    z = mg.tensor(np.zeros((1, 2)), requires_grad=True)
+    F.cross_entropy(z, [[1.0, 1.0]]).backward()
+    np.testing.assert_allclose(host(z.grad), [[0.0, 0.0]], atol=1e-15)  # was [[-0.5, -0.5]]
+    weights = np.random.default_rng(5).uniform(0, 3, (4, 3))  # rows summing to anything
+    weights[1] = 0.0                                            # an all-zero row too
+    logits = _logits((4, 3), seed=5)
+    for reduction in ("mean", "sum", "none"):
+        fused_in = mg.tensor(logits, requires_grad=True)
+        composite_in = mg.tensor(logits, requires_grad=True)
+        fused = F.cross_entropy(fused_in, weights, reduction=reduction)
+        losses = -(mg.tensor(weights) * F.log_softmax(composite_in)).sum(axis=1)
+        composite = {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
+        v = np.arange(1.0, 5.0) if reduction == "none" else None
+        fused.backward(v)
+        composite.backward(v)
+        np.testing.assert_allclose(host(fused_in.grad), host(composite_in.grad), rtol=1e-10)
+        assert mg.gradcheck(lambda z, t: F.cross_entropy(z, t, reduction=reduction),
+                            logits, weights)
+        assert mg.gradcheck(lambda z: -(mg.tensor(weights) * F.log_softmax(z)).sum(), logits)
+
+
+def test_losses_over_an_empty_batch_are_nan_like_every_mean_of_nothing():
+    scores = mg.zeros(0, 3, requires_grad=True)
+    for loss in (lambda: F.cross_entropy(scores, np.zeros(0, dtype=int)),     # was 0.0
+                 lambda: F.cross_entropy(scores, np.zeros((0, 3))),
+                 lambda: F.nll_loss(scores, np.zeros(0, dtype=int)),
+                 lambda: F.mse_loss(scores, np.zeros((0, 3))),
+                 lambda: F.binary_cross_entropy_with_logits(scores, np.zeros((0, 3)))):
+        with pytest.warns(RuntimeWarning):
+            assert np.isnan(loss().item())
+    assert F.cross_entropy(scores, np.zeros(0, dtype=int), reduction="sum").item() == 0.0
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(F.accuracy(np.zeros((0, 3)), np.zeros(0, dtype=int)))   # was 0.0
+
+
 def test_cross_entropy_keeps_float32():
     z = mg.tensor(_logits((3, 4)).astype(np.float32), requires_grad=True)
     loss = F.cross_entropy(z, np.array([0, 1, 2]))

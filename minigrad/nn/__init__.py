@@ -10,7 +10,7 @@ import numpy as np
 
 from minigrad import backend
 from minigrad import functional as F
-from minigrad import functions
+from minigrad import ops
 from minigrad.nn import init
 from minigrad.rng import default_rng
 from minigrad.tensor import Tensor, _array
@@ -232,7 +232,7 @@ class Sequential(Module):
 
 class ReLU(Module):
     def forward(self, x):
-        return functions.relu(x)
+        return ops.relu(x)
 
 
 class LeakyReLU(Module):
@@ -240,7 +240,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
 
     def forward(self, x):
-        return functions.leaky_relu(x, self.negative_slope)
+        return ops.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -248,12 +248,12 @@ class LeakyReLU(Module):
 
 class Tanh(Module):
     def forward(self, x):
-        return functions.tanh(x)
+        return ops.tanh(x)
 
 
 class Sigmoid(Module):
     def forward(self, x):
-        return functions.sigmoid(x)
+        return ops.sigmoid(x)
 
 
 class Softmax(Module):
@@ -274,7 +274,7 @@ class Flatten(Module):
         self.start_axis = start_axis
 
     def forward(self, x):
-        return functions.flatten(x, self.start_axis)
+        return ops.flatten(x, self.start_axis)
 
 
 class Identity(Module):
