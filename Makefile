@@ -1,7 +1,7 @@
 # The two commands of the README. Both set up .venv themselves.
 VENV ?= .venv
 
-.PHONY: book test setup student clean
+.PHONY: book test setup lab student clean
 
 book:  ## build the course website into _build/html
 	bash scripts/book.sh
@@ -11,6 +11,9 @@ test:  ## run the whole test suite (book build, unit tests, notebooks)
 
 setup:  ## create .venv with the pinned requirements (and graphviz's dot)
 	bash scripts/setup.sh
+
+lab: setup  ## open the student notebooks (the exercises) in JupyterLab
+	$(VENV)/bin/jupyter lab notebooks/student/
 
 student: setup  ## regenerate notebooks/student/ from the reference notebooks
 	$(VENV)/bin/python -m minigrad.exercises build

@@ -182,7 +182,7 @@ def _naming_the_op(error, op, inputs):
         return error
     shapes = ", ".join(_describe(x) for x in inputs)
     named = type(error)(f"{op}: {error} (inputs: {shapes})")
-    named.__cause__ = error
+    named.__suppress_context__ = True  # its message holds the original; one traceback is enough
     return named
 
 
@@ -357,14 +357,10 @@ class _enabled:
 def _owned(grad, dtype):
     """``grad`` as an array that ``.grad`` may own: itself when it is fresh (no
     other reference, not a view, writeable, of the leaf's dtype), else a copy."""
-    if (_references(grad) <= _ALONE and type(grad) is np.ndarray and grad.base is None
+    if (sys.getrefcount(grad) <= _ALONE and type(grad) is np.ndarray and grad.base is None
             and grad.dtype == dtype and grad.flags.writeable):
         return grad
     return grad.astype(dtype, copy=True)
-
-
-def _references(grad):
-    return sys.getrefcount(grad)
 
 
 def _references_when_alone():
@@ -374,7 +370,7 @@ def _references_when_alone():
         return owned(grad)
 
     def owned(grad):  # stands for _owned
-        return _references(grad)
+        return sys.getrefcount(grad)
 
     grads = {0: np.empty(1)}
     grad = grads.pop(0)

@@ -118,6 +118,27 @@ def _wait(browser, script, timeout=WAIT_S):
     return False
 
 
+MATH_RENDERED = ("return [...document.querySelectorAll('article .math')]"
+                 ".every(m => m.querySelector('mjx-container'))")
+PROSE = """
+const article = document.querySelector('article.bd-article').cloneNode(true);
+article.querySelectorAll('pre, code, mjx-container, script, style, .cell_input, .cell_output')
+    .forEach(e => e.remove());
+return article.textContent;"""
+RAW_TEX = re.compile(r"\\[()\[\]]|\$\$|\\[a-zA-Z]{2,}|\$[^$\s][^$]*\$")
+CUT_OFF = """
+const article = document.querySelector('article.bd-article');
+const edge = article.getBoundingClientRect().right + 2;
+const scrolls = e => {
+  for (let p = e.parentElement; p && p !== article; p = p.parentElement) {
+    if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true;
+  }
+  return false;
+};
+const over = e => e.getBoundingClientRect().right > edge;
+return [...article.querySelectorAll('table, img, p, li, mjx-container')]
+    .filter(e => over(e) && (e.tagName === 'TABLE' || !scrolls(e)))  // only graphs may scroll
+    .map(e => e.tagName + ': ' + (e.src || e.innerText.slice(0, 60)));"""
 LOAD_IMAGES = "return [...document.images].every(img => { img.loading = 'eager'; return img.complete; })"
 SHOWN_PICTURES = ("return [...document.querySelectorAll('.cell_output img')]"
                   ".filter(i => i.naturalWidth > 0).map(i => i.src)")
@@ -183,6 +204,28 @@ def test_page_loads_with_its_images_links_and_no_errors(browser, base_url, page)
             .map(out => out.innerText.slice(0, 300));""")
     assert shown_errors == [], f"{page}: shows execution errors or warnings"
 
+    assert _wait(browser, MATH_RENDERED), f"{page}: formulas are not typeset (is MathJax served?)"
+    raw_tex = RAW_TEX.findall(browser.execute_script(PROSE))
+    assert raw_tex == [], f"{page}: raw TeX in the text the reader sees"
+
+    for machine_path in (str(ROOT), "/tmp/", "site-packages"):
+        assert machine_path not in article, f"{page}: shows a path of the build machine"
+    for traceback in browser.execute_script(
+            "return [...document.querySelectorAll('.cell_output .output.traceback')].map(t => t.innerText)"):
+        assert not re.search(r'Traceback|File "|Cell In\[', traceback), f"{page}: a whole traceback"
+        assert re.match(r"\w+(Error|Exception|Report)\b", traceback), traceback
+        assert len(traceback.strip().splitlines()) <= 3, f"{page}: a long error: {traceback}"
+
+    assert browser.execute_script(CUT_OFF) == [], f"{page}: content runs off the right edge"
+    footer = browser.execute_script(
+        "return [...document.querySelectorAll('footer')].map(f => f.textContent).join(' ')")
+    assert "minigrad 0." in footer and "MIT licence" in footer and "Last updated" in footer
+
+    colab = browser.execute_script(
+        "return document.querySelectorAll('a[href*=\"colab.research.google.com\"]').length")
+    if page not in CHAPTERS:
+        assert colab == 0, f"{page} cannot run in Colab but offers it"
+
 
 def test_landing_page_shows_a_graph_a_decision_boundary_and_how_to_start(browser, base_url):
     _open(browser, base_url, "index.html")
@@ -213,6 +256,11 @@ def test_chapter_shows_figures_graphs_and_folded_solutions(browser, base_url, pa
         assert "figure" in kinds, f"{page} plots, but the page shows no figure"
     if re.search(r"\bdraw_graph\(", code):
         assert "graph" in kinds, f"{page} draws graphs, but the page shows no graph"
+        shrunk = browser.execute_script("""
+            return [...document.querySelectorAll('.cell_output img[src$=".svg"]')]
+                .filter(i => i.naturalWidth > 0 && i.width < 0.99 * i.naturalWidth)
+                .map(i => i.src + ': ' + i.width + ' of ' + i.naturalWidth + ' px');""")
+        assert shrunk == [], f"{page}: graphs drawn smaller than their natural size"
 
     exercises = [exercise_id for _, exercise_id, _ in notebooks.solution_cells(nb)]
     boxes = browser.execute_script(
@@ -266,6 +314,9 @@ def test_colab_opens_the_student_notebook_and_downloads_work(browser, base_url, 
     expected = (f"https://colab.research.google.com/github/{repo}/blob/"
                 f"{config['repository']['branch']}/{student}")
     assert colab and set(colab) == {expected}
+    badge = browser.execute_script(
+        "const a = document.querySelector('article p.colab-badge a'); return a && a.href")
+    assert badge == expected, f"{page}: no 'Open in Colab' badge under the title"
 
     downloads = browser.execute_script("""
         return Object.fromEntries([...document.querySelectorAll('.dropdown-download-buttons a')]

@@ -218,19 +218,50 @@ def run(path, timeout=600):
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    report = NotebookReport(path)
+    return report(nb, path)
+
+
+def report(nb, path):
+    """The check reports and errors recorded in the outputs of an executed notebook."""
+    result = NotebookReport(Path(path))
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         errors = [o for o in cell.outputs if o.output_type == "error"]
         tagged = "raises-exception" in cell.metadata.get("tags", [])
         if errors and not tagged:
-            report.unexpected_errors.append((index, f"{errors[0].ename}: {errors[0].evalue}"))
+            result.unexpected_errors.append((index, f"{errors[0].ename}: {errors[0].evalue}"))
         if tagged and not errors:
-            report.missing_errors.append(index)
+            result.missing_errors.append(index)
         for output in cell.outputs:
             text = output.get("text") or output.get("data", {}).get("text/plain", "")
             for match in CHECK_REPORT.finditer(text):
-                report.checks[match.group(1)] = match.group(2)
-                report.messages[match.group(1)] = text.strip()
-    return report
+                result.checks[match.group(1)] = match.group(2)
+                result.messages[match.group(1)] = text.strip()
+    return result
+
+
+def executed_by_the_book(path, build_dir="_build", package_dir=None):
+    """The copy of notebook ``path`` that the book build executed, if it is current.
+
+    ``jupyter-book build`` leaves each executed notebook in
+    ``<build_dir>/jupyter_execute/``. It is current when it is newer than the
+    notebook and than every module of the package, and holds the same code
+    cells; then a test can read its outputs instead of running the notebook a
+    second time. Returns None otherwise.
+    """
+    import nbformat
+
+    path = Path(path).resolve()
+    root = Path(build_dir).resolve().parent
+    copy = Path(build_dir, "jupyter_execute", path.relative_to(root)).resolve()
+    if not copy.is_file():
+        return None
+    package_dir = Path(package_dir or Path(__file__).resolve().parent.parent)
+    sources = [path, *package_dir.rglob("*.py")]
+    if copy.stat().st_mtime < max(p.stat().st_mtime for p in sources):
+        return None
+    executed = nbformat.read(copy, as_version=4)
+    original = nbformat.read(path, as_version=4)
+    code = [[c.source for c in nb.cells if c.cell_type == "code"] for nb in (executed, original)]
+    return executed if code[0] == code[1] else None
