@@ -6,8 +6,10 @@
 
 Each figure is the median of several repetitions, with the min and max; ratios
 compare implementations measured side by side, in alternating blocks, in the same
-run (see ``ratio``). PyTorch joins when it is installed, limited to the same number
-of threads as NumPy's BLAS.
+run (see ``ratio``). The baselines: the same training step written by hand in NumPy,
+and micrograd (pinned in requirements.txt) for the Chapter 1 scalar engine. PyTorch
+and JAX (the step compiled with ``jax.jit``, on the CPU) join when they are
+installed; PyTorch is limited to the same number of threads as NumPy's BLAS.
 """
 
 import argparse
@@ -31,12 +33,18 @@ import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
 from minigrad import nn, optim  # noqa: E402
 from numpy_mlp import NumpyMLP  # noqa: E402
-from plain_scalar import PlainMLP, PlainValue  # noqa: E402
 
 try:
     import torch
 except ImportError:
     torch = None
+try:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)  # float64 rows compute in float64 in JAX too
+except ImportError:
+    jax = None
 
 THREADS = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
 
@@ -133,6 +141,30 @@ def _torch_step(sizes, dtype, X, y, weights):
     return step
 
 
+def _jax_step(sizes, dtype, X, y, weights):
+    """The same step as one function compiled by ``jax.jit``: forward, loss, gradient
+    and SGD update fused by XLA (the fastest a Python engine's step can hope to be)."""
+    def loss(params, X, y):
+        h = X
+        for i, (W, b) in enumerate(params):
+            h = h @ W.T + b
+            if i < len(params) - 1:
+                h = jax.nn.relu(h)
+        return -jnp.mean(jax.nn.log_softmax(h)[jnp.arange(h.shape[0]), y])
+
+    @jax.jit
+    def update(params, X, y):
+        grads = jax.grad(loss)(params, X, y)
+        return [(W - 0.01 * gW, b - 0.01 * gb) for (W, b), (gW, gb) in zip(params, grads)]
+
+    state = {"params": [(jnp.asarray(W), jnp.zeros(W.shape[0], dtype)) for W in weights]}
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+
+    def step():
+        state["params"] = jax.block_until_ready(update(state["params"], Xj, yj))
+    return step
+
+
 def training_steps(repeats, rounds):
     rows = []
     cases = [("MNIST MLP 784-200-100-10", (784, 200, 100, 10), b) for b in (32, 128, 1024)]
@@ -148,6 +180,8 @@ def training_steps(repeats, rounds):
                    "minigrad": _minigrad_step(sizes, dtype, X, y, weights)}
             if torch is not None:
                 fns["pytorch"] = _torch_step(sizes, dtype, X, y, weights)
+            if jax is not None:
+                fns["jax"] = _jax_step(sizes, dtype, X, y, weights)
             rows.append({"benchmark": f"{name}, batch {batch}", "dtype": np.dtype(dtype).name,
                          **timed_together(fns, repeats, rounds=rounds)})
     return rows
@@ -156,12 +190,16 @@ def training_steps(repeats, rounds):
 # -- the scalar engine ---------------------------------------------------------------------------
 
 def scalar_engine(repeats, rounds):
-    X, y = mg.data.make_moons(50, noise=0.1, random_state=1)
+    from micrograd.engine import Value as MicrogradValue
+    from micrograd.nn import MLP as MicrogradMLP
+
+    X, y = mg.data.make_moons(100, noise=0.1, random_state=1)
     labels = [2 * int(t) - 1 for t in y]
     mg.manual_seed(0)
     model = mg.MLP(2, [16, 16, 1])
-    layer_weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
-    plain = PlainMLP(layer_weights)
+    theirs = MicrogradMLP(2, [16, 16, 1])
+    for mine, their in zip(model.parameters(), theirs.parameters()):
+        their.data = mine.data
 
     def step(net, make):
         scores = [net([make(float(a)), make(float(b))]) for a, b in X]
@@ -172,8 +210,10 @@ def scalar_engine(repeats, rounds):
         for p in net.parameters():
             p.data -= 0.01 * p.grad
 
-    rows = [{"benchmark": "Chapter 1 scalar MLP 2-16-16-1, one step on 50 points", "dtype": "python float",
-             **timed_together({"plain engine": lambda: step(plain, PlainValue),
+    # the garbage collector stays on, as when a learner runs the chapter
+    rows = [{"benchmark": "Chapter 1 scalar MLP 2-16-16-1, one step on 100 points",
+             "dtype": "python float",
+             **timed_together({"micrograd": lambda: step(theirs, MicrogradValue),
                                "minigrad": lambda: step(model, mg.Value)},
                               max(rounds, repeats // 5), warmup=1, rounds=rounds)}]
 
@@ -260,14 +300,20 @@ def book_build():
 
 # -- reporting ----------------------------------------------------------------------------------------------
 
+BASELINES = {"numpy": "NumPy by hand", "micrograd": "micrograd"}
+PEERS = {"pytorch": "PyTorch", "jax": "JAX (jit)"}
+
+
 def markdown(results):
+    head = ["benchmark", "dtype", "minigrad", "baseline", *PEERS.values(), "minigrad / baseline",
+            *(f"minigrad / {name}" for name in PEERS.values())]
     lines = [f"# Benchmark results\n",
              f"Machine: {results['machine']}. Medians of repeated runs (min–max in brackets), "
              "in milliseconds. Implementations are timed in alternating blocks, round after round; "
              "a ratio is the median over the rounds of the ratio of the two block medians of "
-             "each round.\n",
-             "| benchmark | dtype | minigrad | NumPy by hand | PyTorch | minigrad / NumPy | minigrad / PyTorch |",
-             "|---|---|---|---|---|---|---|"]
+             "each round. The baseline is the same step written by hand in NumPy, or "
+             "micrograd for the scalar engine.\n",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
 
     def cell(row, key):
         if key not in row:
@@ -275,15 +321,17 @@ def markdown(results):
         t = row[key]
         return f"{t['median'] * 1e3:.3f} ({t['min'] * 1e3:.3f}–{t['max'] * 1e3:.3f})"
 
+    def times(row, other):
+        r = ratio(row, "minigrad", other)
+        return f"{r:.2f}" if r else "–"
+
     for row in results["timings"]:
-        other = "numpy" if "numpy" in row else "plain engine"
-        r_np = ratio(row, "minigrad", other)
-        r_t = ratio(row, "minigrad", "pytorch")
-        name = row["benchmark"] + (" (vs the plain scalar engine)" if other in row and
-                                   other == "plain engine" else "")
-        lines.append(f"| {name} | {row['dtype']} | {cell(row, 'minigrad')} | {cell(row, other)} | "
-                     f"{cell(row, 'pytorch')} | {f'{r_np:.2f}' if r_np else '–'} | "
-                     f"{f'{r_t:.2f}' if r_t else '–'} |")
+        baseline = next((key for key in BASELINES if key in row), None)
+        name = row["benchmark"] + (" (vs micrograd)" if baseline == "micrograd" else "")
+        cells = [name, row["dtype"], cell(row, "minigrad"), cell(row, baseline),
+                 *(cell(row, key) for key in PEERS), times(row, baseline),
+                 *(times(row, key) for key in PEERS)]
+        lines.append("| " + " | ".join(cells) + " |")
     mem = results["memory"]
     lines += ["", f"Memory over {mem['steps']} MNIST training steps (tracemalloc, bytes above the "
               f"start, which already held one step's gradients): at each quarter "
@@ -323,7 +371,8 @@ def main(argv=None):
     results = {
         "machine": f"{cpu_name()}, {os.cpu_count()} cores, "
                    f"Python {platform.python_version()}, NumPy {np.__version__}"
-                   + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else ", no PyTorch"),
+                   + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else ", no PyTorch")
+                   + (f", JAX {jax.__version__} (CPU)" if jax else ", no JAX"),
         "timings": training_steps(repeats, rounds) + scalar_engine(repeats, rounds) + per_op(repeats, rounds),
         "memory": memory(100 if args.quick else 2000),
         "book_build_seconds": None,

@@ -167,8 +167,6 @@ class Tensor:
             retain_graph: keep the graph so that backward can run through it
                 again.
         """
-        from minigrad.autograd import backward
-
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad, so there is nothing to "
@@ -187,7 +185,7 @@ class Tensor:
             if gradient.shape != self.shape:
                 raise ValueError(f"backward: gradient has shape {gradient.shape} but the "
                                  f"tensor has shape {self.shape}")
-        backward(self, gradient, retain_graph=retain_graph)
+        autograd.backward(self, gradient, retain_graph=retain_graph)
 
     # -- what drawings and topological sorts read ----------------------------------
 
@@ -425,5 +423,5 @@ def _refuse_graph_in(data, op):
                 stack.append(item)
 
 
-from minigrad import ops  # noqa: E402  (the operations need Tensor defined first)
+from minigrad import autograd, ops  # noqa: E402  (both need Tensor defined first)
 from minigrad.autograd import is_grad_enabled  # noqa: E402
