@@ -13,10 +13,10 @@ from minigrad.creation import (arange, eye, full, full_like, linspace, ones, one
 from minigrad.autograd import Function, grad, is_grad_enabled, no_grad, value_and_grad
 from minigrad.broadcast import unbroadcast
 from minigrad.ops import (abs, add, argmax, argmin, broadcast_to, clip, concatenate, cos,
-                                div, exp, expand_dims, flatten, leaky_relu, log, matmul, max,
-                                maximum, mean, min, minimum, mul, neg, pow, relu, repeat,
-                                reshape, sigmoid, sin, split, sqrt, square, squeeze, stack, sub,
-                                sum, tanh, tile, transpose, unsqueeze, var, where)
+                          div, exp, expand_dims, flatten, flip, leaky_relu, log, matmul, max,
+                          maximum, mean, min, minimum, mul, neg, pad, pow, relu, repeat,
+                          reshape, sigmoid, sin, split, sqrt, square, squeeze, stack, sub,
+                          sum, tanh, tile, transpose, unsqueeze, var, where)
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad import data, exercises, functional, nn, ops, optim, viz
 from minigrad.checkpoint import load, save
@@ -41,6 +41,8 @@ __all__ = [
     "sum", "mean", "var", "max", "min", "argmax", "argmin", "matmul",
     "reshape", "transpose", "flatten", "squeeze", "unsqueeze", "expand_dims", "broadcast_to",
     "repeat", "tile", "concatenate", "stack", "split", "unbroadcast",
+    # Chapter 7
+    "pad", "flip",
     # modules
     # Chapter 5
     "nn", "optim", "save", "load",

@@ -197,6 +197,15 @@ def index_for(array, index):
     return index
 
 
+def sliding_windows(array, window, axis):
+    """A view of every ``window``-shaped patch of ``array`` along ``axis`` (no copy):
+    NumPy's ``sliding_window_view``, on whatever device the array lives."""
+    xp = get_array_module(array)
+    if xp is np or xp is standin.module:  # NumPy's function hands device data to the device
+        return np.lib.stride_tricks.sliding_window_view(array, window, axis=axis)
+    return xp.lib.stride_tricks.sliding_window_view(array, window, axis=axis)
+
+
 def scatter_add(target, index, values):
     """``target[index] += values`` where repeated indices add up (``numpy.add.at``)."""
     xp = get_array_module(target)

@@ -20,7 +20,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd import Function
 from minigrad.backend import get_array_module
-from minigrad.ops import mean
+from minigrad.ops import avg_pool2d, conv2d, max_pool2d, mean, pad  # noqa: F401  (Ch. 7: F names)
 from minigrad.ops.reduce import normalize_axis
 from minigrad.tensor import Tensor, _array
 

@@ -254,10 +254,69 @@ LOSSES = [
            ("real", "real"), lambda x, w: _tF().linear(x, w), "ch05"),
 ]
 
+def _conv_reference(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    """Convolution by its definition, one output pixel at a time (no im2col)."""
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    o, c, kh, kw = w.shape
+    ho = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    wo = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((x.shape[0], o, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            patch = xp[:, :, i * sh: i * sh + dh * (kh - 1) + 1: dh, j * sw: j * sw + dw * (kw - 1) + 1: dw]
+            out[:, :, i, j] = np.tensordot(patch, w, axes=((1, 2, 3), (1, 2, 3)))
+    return out if b is None else out + b.reshape(1, -1, 1, 1)
+
+
+def _pool_reference(x, k, s, p, reduce):
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)),
+                constant_values=-np.inf if reduce is np.max else 0.0)
+    ho, wo = (xp.shape[2] - k) // s + 1, (xp.shape[3] - k) // s + 1
+    return np.array([[reduce(xp[:, :, i * s: i * s + k, j * s: j * s + k], axis=(2, 3))
+                      for j in range(wo)] for i in range(ho)]).transpose(2, 3, 0, 1)
+
+
+def _conv(name, x, w, bias=True, stride=1, padding=0, dilation=1):
+    pair = lambda v: (v, v) if isinstance(v, int) else v  # noqa: E731
+    args = dict(stride=pair(stride), padding=pair(padding), dilation=pair(dilation))
+    shapes = [(x, w, (w[0],))] if bias else [(x, w)]
+    return OpCase(name, lambda *t: F.conv2d(*t, stride=stride, padding=padding, dilation=dilation),
+                  lambda *a: _conv_reference(*a, **args), shapes, ("real",),
+                  lambda *t: _tF().conv2d(*t, stride=stride, padding=padding, dilation=dilation),
+                  "ch07")
+
+
+def _pool(name, fn, torch_name, reduce, k, s, p):
+    return OpCase(name, lambda a: fn(a, k, s, p), lambda a: _pool_reference(a, k, s, p, reduce),
+                  [((2, 3, 6, 5),)], ("real",),
+                  lambda a: getattr(_tF(), torch_name)(a, k, s, p), "ch07")
+
+
+# Convolutions (Chapter 7): shapes, strides, paddings and dilations, a 1x1 kernel, a
+# kernel as large as the input, odd sizes, batch 1; pooling with and without overlap.
+CONV = [
+    _conv("conv2d", (2, 3, 6, 5), (4, 3, 3, 3)),
+    _conv("conv2d_stride2_pad1", (1, 2, 7, 7), (3, 2, 3, 3), stride=2, padding=1),
+    _conv("conv2d_dilation2", (2, 2, 9, 8), (2, 2, 3, 3), stride=(2, 1), padding=2, dilation=2),
+    _conv("conv2d_1x1", (2, 3, 4, 4), (5, 3, 1, 1)),
+    _conv("conv2d_kernel_as_large_as_input", (1, 2, 5, 5), (3, 2, 5, 5)),
+    _conv("conv2d_odd_no_bias", (1, 1, 7, 4), (2, 1, 3, 2), bias=False, padding=(1, 0)),
+    _pool("max_pool2d", F.max_pool2d, "max_pool2d", np.max, 2, 2, 0),
+    _pool("max_pool2d_overlapping_padded", F.max_pool2d, "max_pool2d", np.max, 3, 1, 1),
+    _pool("avg_pool2d", F.avg_pool2d, "avg_pool2d", np.mean, 2, 2, 0),
+    _pool("avg_pool2d_overlapping_padded", F.avg_pool2d, "avg_pool2d", np.mean, 3, 2, 1),
+    OpCase("pad", lambda a: F.pad(a, (1, 2, 0, 1)),
+           lambda a: np.pad(a, ((0, 0), (0, 1), (1, 2))), [((2, 3, 4),)], ("real",),
+           lambda a: _tF().pad(a, (1, 2, 0, 1)), "ch07"),
+    OpCase("flip", lambda a: mg.flip(a, (0, 2)), lambda a: np.flip(a, (0, 2)), [((2, 3, 4),)],
+           ("real",), lambda a: a.flip((0, 2)), "ch07"),
+]
+
 DEVICE = [OpCase("to_device", lambda a: mg.ops.to_device(a, a.device) * 2, lambda a: a * 2,
                  [((3, 4),)], ("real",), None, "ch06")]
 
-ALL = ELEMENTWISE + REDUCTIONS + LINALG + SHAPES + LOSSES + DEVICE
+ALL = ELEMENTWISE + REDUCTIONS + LINALG + SHAPES + LOSSES + DEVICE + CONV
 
 
 def expand(cases):

@@ -15,8 +15,9 @@ from minigrad.nn import init
 from minigrad.rng import default_rng
 from minigrad.tensor import Tensor, _array
 
-__all__ = ["Module", "Parameter", "Linear", "Sequential", "ReLU", "LeakyReLU", "Tanh",
-           "Sigmoid", "Softmax", "Flatten", "Dropout", "Identity", "init"]
+__all__ = ["Module", "Parameter", "Buffer", "Linear", "Sequential", "ReLU", "LeakyReLU",
+           "Tanh", "Sigmoid", "Softmax", "Flatten", "Dropout", "Identity", "init",
+           "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d"]
 
 
 class Parameter(Tensor):
@@ -29,6 +30,19 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter(" + super().__repr__() + ")"
+
+
+class Buffer(Tensor):
+    """A tensor a module keeps but does not learn (BatchNorm's running statistics): saved
+    by ``state_dict``, moved by ``to``, never handed to an optimizer."""
+
+    __slots__ = ()
+
+    def __init__(self, data, dtype=None, device=None):
+        super().__init__(data, requires_grad=False, dtype=dtype, device=device)
+
+    def __repr__(self):
+        return "Buffer(" + super().__repr__() + ")"
 
 
 class Module:
@@ -62,18 +76,25 @@ class Module:
 
     def named_parameters(self, prefix=""):
         """``(name, parameter)`` pairs, depth first, each parameter once."""
+        return self._named(Parameter, prefix)
+
+    def named_buffers(self, prefix=""):
+        """``(name, buffer)`` pairs: the tensors a module keeps but does not learn."""
+        return self._named(Buffer, prefix)
+
+    def _named(self, kind, prefix):
         seen = set()
-        for name, value in self._named_parameters(prefix):
+        for name, value in self._named_members(kind, prefix):
             if id(value) not in seen:
                 seen.add(id(value))
                 yield name, value
 
-    def _named_parameters(self, prefix):
+    def _named_members(self, kind, prefix):
         for name, value in self._members():
-            if isinstance(value, Parameter):
+            if isinstance(value, kind):
                 yield prefix + name, value
             elif isinstance(value, Module):
-                yield from value._named_parameters(f"{prefix}{name}.")
+                yield from value._named_members(kind, f"{prefix}{name}.")
 
     def parameters(self):
         """Every parameter of this module and its submodules, as a list."""
@@ -116,6 +137,8 @@ class Module:
             p.data = backend.to_device(p.data, device)
             if p.grad is not None:
                 p.grad = backend.to_device(p.grad, device)
+        for _, b in self.named_buffers():
+            b.data = backend.to_device(b.data, device)
         return self
 
     def cuda(self):
@@ -137,13 +160,16 @@ class Module:
 
     # -- saving and loading -----------------------------------------------------------------
 
+    def _state(self):
+        return {**dict(self.named_parameters()), **dict(self.named_buffers())}
+
     def state_dict(self):
-        """A dict from parameter names to copies of their arrays, on the host (NumPy)."""
-        return {name: backend.asnumpy(p.data).copy() for name, p in self.named_parameters()}
+        """A dict from parameter (and buffer) names to copies of their arrays, on the host."""
+        return {name: backend.asnumpy(t.data).copy() for name, t in self._state().items()}
 
     def load_state_dict(self, state):
-        """Copy arrays into the parameters; every key must match, with its shape."""
-        own = dict(self.named_parameters())
+        """Copy arrays into the parameters and buffers; every key must match, with its shape."""
+        own = self._state()
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if missing or unexpected:
@@ -225,9 +251,9 @@ class Sequential(Module):
     def named_children(self):
         return [(str(i), layer) for i, layer in enumerate(self.layers)]
 
-    def _named_parameters(self, prefix):
+    def _named_members(self, kind, prefix):
         for i, layer in enumerate(self.layers):
-            yield from layer._named_parameters(f"{prefix}{i}.")
+            yield from layer._named_members(kind, f"{prefix}{i}.")
 
 
 class ReLU(Module):
@@ -301,3 +327,6 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+from minigrad.nn.conv import AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d  # noqa: E402  (Chapter 7)

@@ -17,11 +17,13 @@ from minigrad.rng import default_rng
 
 
 def _fans(tensor):
-    """(fan_in, fan_out) of a weight of shape (out_features, in_features)."""
+    """(fan_in, fan_out) of a weight of shape (out_features, in_features) or, for a
+    convolution, (out_channels, in_channels, kh, kw): each counts the kernel's pixels."""
     if tensor.ndim < 2:
         raise ValueError(f"init: fan in and fan out need a weight with at least 2 "
                          f"dimensions, got shape {tensor.shape}")
-    return tensor.shape[1], tensor.shape[0]
+    pixels = math.prod(tensor.shape[2:])
+    return tensor.shape[1] * pixels, tensor.shape[0] * pixels
 
 
 def _fill(tensor, values):

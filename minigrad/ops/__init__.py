@@ -9,8 +9,9 @@ module              chapter    operations
 ``reduce``          2          sum max min; mean var argmax argmin
 ``linalg``          2          matmul
 ``shape``           3          reshape transpose broadcast_to getitem
-                               concatenate; flatten squeeze unsqueeze stack
-                               split repeat tile
+                               concatenate pad flip; flatten squeeze
+                               unsqueeze stack split repeat tile
+``conv``            7          conv2d max_pool2d avg_pool2d
 ``device``          6          to_device
 ==================  =========  ==============================================
 
@@ -35,12 +36,13 @@ with float64 gives float64, and a Python number takes the tensor's dtype.
 from minigrad.ops.arithmetic import add, div, mul, neg, pow, sqrt, square, sub
 from minigrad.ops.device import to_device
 from minigrad.ops.elementwise import abs, cos, exp, leaky_relu, log, relu, sigmoid, sin, tanh
+from minigrad.ops.conv import avg_pool2d, conv2d, max_pool2d
 from minigrad.ops.linalg import matmul
 from minigrad.ops.reduce import argmax, argmin, max, mean, min, sum, var
 from minigrad.ops.select import clip, maximum, minimum, where
-from minigrad.ops.shape import (broadcast_to, concatenate, expand_dims, flatten, getitem,
-                                repeat, reshape, split, squeeze, stack, tile, transpose,
-                                unsqueeze)
+from minigrad.ops.shape import (broadcast_to, concatenate, expand_dims, flatten, flip,
+                                getitem, pad, repeat, reshape, split, squeeze, stack, tile,
+                                transpose, unsqueeze)
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "sqrt", "square",
@@ -49,7 +51,8 @@ __all__ = [
     "sum", "max", "min", "mean", "var", "argmax", "argmin",
     "matmul",
     "reshape", "transpose", "broadcast_to", "getitem", "concatenate", "flatten", "squeeze",
-    "unsqueeze", "expand_dims", "stack", "split", "repeat", "tile",
+    "unsqueeze", "expand_dims", "stack", "split", "repeat", "tile", "pad", "flip",
+    "conv2d", "max_pool2d", "avg_pool2d",
     "to_device",
 ]
 
@@ -61,10 +64,11 @@ def primitives():
 
     from minigrad import functional
     from minigrad.autograd import Function
-    from minigrad.ops import arithmetic, device, elementwise, linalg, reduce, select, shape
+    from minigrad.ops import arithmetic, conv, device, elementwise, linalg, reduce, select, shape
 
     found = []
-    for module in (arithmetic, elementwise, select, reduce, linalg, shape, functional, device):
+    for module in (arithmetic, elementwise, select, reduce, linalg, shape, functional, device,
+                   conv):
         classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
                    if issubclass(c, Function) and c is not Function
                    and c.__module__ == module.__name__]

@@ -170,6 +170,51 @@ def concatenate(tensors, axis=0):
     return Concatenate.apply(*tensors, axis=axis)
 
 
+class Pad(Function):
+    """f = a padded with a constant;  ga = the part of g where a sits (pad ↔ crop).  Ch. 7."""
+
+    @staticmethod
+    def forward(ctx, a, widths=(), value=0.0):
+        ctx.inside = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+        return get_array_module(a).pad(a, widths, constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.inside]
+
+
+def pad(a, widths, value=0.0):
+    """Pad with ``value``, PyTorch's way: ``widths`` lists (before, after) pairs from the
+    last axis backwards, so ``pad(x, (1, 1, 2, 2))`` pads W by 1 and H by 2 on each side."""
+    a = _as_tensor(a, "pad")
+    widths = tuple(int(w) for w in widths)
+    if len(widths) % 2 or len(widths) // 2 > a.ndim or any(w < 0 for w in widths):
+        raise ValueError(f"pad: widths {widths} must be non-negative (before, after) pairs, "
+                         f"at most one per axis of a tensor of shape {a.shape}")
+    pairs = [widths[i:i + 2] for i in range(0, len(widths), 2)][::-1]
+    full = [(0, 0)] * (a.ndim - len(pairs)) + pairs
+    return Pad.apply(a, widths=tuple(tuple(p) for p in full), value=value)
+
+
+class Flip(Function):
+    """f = a reversed along axes;  ga = g reversed along the same axes.  Ch. 7."""
+
+    @staticmethod
+    def forward(ctx, a, axes=()):
+        ctx.axes = axes
+        return get_array_module(a).flip(a, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return get_array_module(g).flip(g, axis=ctx.axes)
+
+
+def flip(a, axis=None):
+    """Reverse the order of the elements along ``axis`` (all axes by default)."""
+    a = _as_tensor(a, "flip")
+    return Flip.apply(a, axes=normalize_axis(axis, a.ndim, "flip"))
+
+
 # -- composites: built from the primitives above, no backward of their own -------
 
 def flatten(a, start_axis=0):
