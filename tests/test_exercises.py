@@ -131,8 +131,73 @@ def _uphill_step(model, X, y, lr):
     return loss.data
 
 
+def _reversed_breadth_first(root):
+    """Level by level from the root, reversed: plausible, and wrong for paths of
+    different lengths."""
+    order, seen, queue = [], {id(root)}, [root]
+    while queue:
+        node = queue.pop(0)
+        order.append(node)
+        for parent in node._prev:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                queue.append(parent)
+    return order[::-1]
+
+
+def _backward_without_seed(root):
+    from minigrad import topological_order
+    for node in reversed(topological_order(root)):  # root.grad never set to 1
+        node._backward()
+
+
+def _step_without_zero_grad(model, X, y, lr):
+    from minigrad.exercises.ch01 import hinge_loss
+    loss = hinge_loss([model([Value(a), Value(b)]) for a, b in X], y)
+    loss.backward()  # stale gradients add up
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    return loss.data
+
+
+class _softplus_with_sigmoid_of_the_output(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.logaddexp(0, x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (1 + np.exp(-out))  # sigmoid of softplus(x), not of x
+
+
+def _repeat_vjp_taking_every_other(x_shape, repeats, axis, g):
+    return g.take(np.arange(0, g.shape[axis], repeats), axis=axis)  # drops the copies
+
+
 WRONG = [
     ("1.1", lambda f, x, h=1e-6: (f(x + h) - f(x)) / h, "forward difference"),
+    ("1.1", lambda f, x, h=1e-6: (f(x + 1e-6) - f(x - 1e-6)) / 2e-6, "use the h you were given"),
+    ("1.4", _reversed_breadth_first, "breadth first"),
+    ("1.5", _backward_without_seed, "root's gradient to 1"),
+    ("1.6", _step_without_zero_grad, "zero_grad"),
+    ("2.1", lambda x: 1 - np.tanh(x) ** 2, "expected shape"),
+    ("2.2", lambda x, g: g * (1 - x ** 2), "1 - tanh"),
+    ("2.3", lambda shape, axis, g: np.ones(shape), "sum"),
+    ("2.4", lambda x, axis, g: (x == x.max(axis, keepdims=True)) * np.expand_dims(g, axis),
+     "share the gradient equally"),
+    ("2.5", lambda a, b, g: (a.T @ g, g @ b.T), "expected shape"),
+    ("2.6", _softplus_with_sigmoid_of_the_output, "sigmoid"),
+    ("3.1", lambda a, b: tuple(np.maximum(a[::-1], b[::-1])[::-1]) if len(a) == len(b) else a,
+     "pad the shorter"),
+    ("3.2", lambda g, shape: g.sum(axis=tuple(range(g.ndim - len(shape)))), "keepdims=True"),
+    ("3.3", lambda a_shape, b_shape, g: (g.sum(), g.sum()), "summed back"),
+    ("3.4", lambda x_shape, index, g: np.bincount(index, minlength=x_shape[0]).astype(float),
+     "np.add.at"),
+    ("3.5", lambda axes, g: g.T, "inverse"),
+    ("3.6", _repeat_vjp_taking_every_other, "then sum over it"),
     ("1.2", _mul_with_assignment, "use `+=`, not `=`"),
     ("1.2", _mul_without_chain_rule, "multiplies the local derivative by out.grad"),
     ("1.2", lambda a, b: a.data * b.data, "must return a new Value"),
@@ -210,9 +275,42 @@ def test_use_falls_back_to_the_reference(capsys):
         raise NotImplementedError
 
     assert use("1.1", stub) is EXERCISES["1.1"].reference
-    assert "using minigrad's reference solution" in capsys.readouterr().out
-    solved = EXERCISES["1.1"].reference
-    assert use("1.1", solved) is solved
+    assert ("Your Exercise 1.1 is not implemented yet: running on minigrad's reference "
+            "numerical_derivative" in capsys.readouterr().out)
+
+    def numerical_derivative(f, x, h=1e-6):
+        return (f(x + h) - f(x - h)) / (2 * h)
+
+    assert use("1.1", numerical_derivative) is numerical_derivative
+    assert "Running on your numerical_derivative (Exercise 1.1 passes)." in capsys.readouterr().out
+
+
+def test_a_pass_says_where_the_packages_version_lives():
+    result = check("1.4", EXERCISES["1.4"].reference)
+    assert result.passed and "minigrad.graph.topological_order" in repr(result)
+
+
+@pytest.mark.parametrize("exercise_id, broken, cause", [
+    ("2.3", lambda shape, axis, g: np.ones(shape) + g, "keepdims=True"),
+    ("1.2", lambda a, b: None if a.data else a, "every path"),
+    ("1.2", lambda a, b: a.data.data, "wrap it first"),
+])
+def test_an_error_names_its_usual_cause_and_keeps_the_hint(exercise_id, broken, cause):
+    result = check(exercise_id, broken)
+    assert result.status in (ERROR, FAILED), repr(result)
+    if result.status == ERROR:
+        assert cause in result.message
+        assert "Hint:" in result.message or not EXERCISES[exercise_id].hint
+
+
+def test_the_check_command_counts_what_passed(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from minigrad.exercises import check\n"
+        "def d(f, x, h=1e-6):\n    return (f(x + h) - f(x - h)) / (2 * h)\n"
+        "check('1.1', d)"), nbformat.v4.new_code_cell("check('1.2', lambda a, b: a)")])
+    nbformat.write(nb, tmp_path / "mine.ipynb")
+    assert main(["check", str(tmp_path / "mine.ipynb")]) == 1
+    assert "1 of 2 exercises passed." in capsys.readouterr().out
 
 
 # -- student notebook generation ---------------------------------------------------
@@ -310,3 +408,35 @@ def test_every_chapter_has_at_least_five_exercises():
         assert all(i.split(".")[0] == str(int(path.name[2:4])) for i in ids), (path, ids)
         chapters.setdefault(path.name[:4], []).extend(ids)
     assert chapters and all(len(ids) >= 5 for ids in chapters.values()), chapters
+
+
+def test_every_exercise_of_chapters_1_to_3_rejects_at_least_two_recorded_mistakes():
+    from collections import Counter
+
+    recorded = Counter(exercise_id for exercise_id, _, _ in WRONG)
+    short = {i: recorded[i] for i in EXERCISES if i[0] in "123" and recorded[i] < 2}
+    assert short == {}, "record at least two plausible wrong solutions in WRONG"
+
+
+def _resolve(dotted):
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute)
+        return found
+    raise ImportError(dotted)
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_where_names_a_real_part_of_the_package(exercise_id):
+    where = EXERCISES[exercise_id].where
+    if exercise_id[0] in "123":
+        assert where, f"Exercise {exercise_id} should say where minigrad's own version lives"
+    if where:
+        assert _resolve(where) is not None

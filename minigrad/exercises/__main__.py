@@ -31,6 +31,7 @@ def _build(args):
 
 def _check(args):
     status = 0
+    passed = total = 0
     for path in args.notebooks:
         report = notebooks.run(path)
         print(f"{path}:")
@@ -42,6 +43,9 @@ def _check(args):
             print("  (no exercise checks found)")
         if report.unexpected_errors or any(s != PASSED for s in report.checks.values()):
             status = 1
+        total += len(report.checks)
+        passed += sum(s == PASSED for s in report.checks.values())
+    print(f"{passed} of {total} exercises passed.")
     return status
 
 

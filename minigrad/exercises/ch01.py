@@ -65,7 +65,9 @@ def _run_local_backward(out, upstream):
 # -- checks -------------------------------------------------------------------
 
 @exercise("1.1", "a numerical derivative", numerical_derivative,
-          lambda: (math.sin, 1.0))
+          lambda: (math.sin, 1.0),
+          where="minigrad.gradcheck.gradcheck",
+          hint="the central difference (f(x + h) - f(x - h)) / 2h, with the h you are given.")
 def check_numerical_derivative(fn):
     expect_close(fn(lambda x: x ** 3, 2.0), 12.0, "derivative of x³ at x = 2", tol=1e-4)
     expect_close(fn(math.sin, 1.0), math.cos(1.0), "derivative of sin at x = 1", tol=1e-5)
@@ -74,10 +76,15 @@ def check_numerical_derivative(fn):
                  hint="the central difference (f(x+h) - f(x-h)) / 2h is exact for x²; "
                       "a forward difference (f(x+h) - f(x)) / h gives 6.1. "
                       "Also make sure you use the h you were given.")
+    expect_close(fn(lambda x: x ** 3, 2.0, 0.1), 12.01, "derivative of x³ at x = 2 with h = 0.1",
+                 hint="with h = 0.1 the central difference of x³ is 12.01, not the exact 12: "
+                      "use the h you were given, not a fixed small step.", tol=1e-9)
 
 
 @exercise("1.2", "multiplication as a Value operation", mul,
-          lambda: (Value(2.0), Value(3.0)))
+          lambda: (Value(2.0), Value(3.0)),
+          where="minigrad.scalar.Value._mul_rule",
+          hint="d(a·b)/da = b and d(a·b)/db = a: each parent's gradient grows (+=) by its local derivative times out.grad.")
 def check_mul(fn):
     a, b = Value(2.0), Value(-3.0)
     out = fn(a, b)
@@ -102,7 +109,9 @@ def check_mul(fn):
                       "use `+=`, not `=`, when you write a gradient.")
 
 
-@exercise("1.3", "tanh as a Value operation", tanh, lambda: (Value(0.5),))
+@exercise("1.3", "tanh as a Value operation", tanh, lambda: (Value(0.5),),
+          where="minigrad.scalar.Value._tanh_rule",
+          hint="d tanh(x)/dx = 1 - tanh(x)², written with the output's data, times out.grad.")
 def check_tanh(fn):
     for x0 in (-2.0, 0.0, 0.7):
         x = Value(x0)
@@ -136,7 +145,9 @@ def _check_order(order, root, expected_nodes):
     expect(order[-1] is root, "the root must come last.")
 
 
-@exercise("1.4", "topological sort", topological_sort, lambda: (Value(1.0),))
+@exercise("1.4", "topological sort", topological_sort, lambda: (Value(1.0),),
+          where="minigrad.graph.topological_order",
+          hint="depth first with an explicit stack: a node is appended after all of its parents.")
 def check_topological_sort(fn):
     leaf = Value(1.0)
     _check_order(fn(leaf), leaf, [leaf])
@@ -149,6 +160,17 @@ def check_topological_sort(fn):
     b = a + a
     c = b + b
     _check_order(fn(c), c, [a, b, c])
+    a = Value(1.0)  # two paths of different lengths from a to the root
+    b = a * 2.0
+    c = b * 3.0
+    d = c + a
+    try:
+        _check_order(fn(d), d, [a, b, c, d] + [p for n in (b, c) for p in n._prev if p not in (a, b)])
+    except CheckFailed as failure:
+        raise CheckFailed(f"{failure}\nThe graph: d = c + a with c = b * 3 and b = a * 2, so a "
+                          "reaches d directly and through b and c. Visiting nodes level by level "
+                          "(breadth first) and reversing does not order such a graph; append a "
+                          "node only once all its parents are appended (depth first).") from None
     root, nodes = Value(1.0), []
     for _ in range(20_000):
         one = Value(1.0)
@@ -162,7 +184,9 @@ def check_topological_sort(fn):
     _check_order(order, root, nodes + [root])
 
 
-@exercise("1.5", "backward", backward, lambda: (Value(1.0) * 2,))
+@exercise("1.5", "backward", backward, lambda: (Value(1.0) * 2,),
+          where="minigrad.scalar.Value.backward",
+          hint="seed root.grad = 1, then call each node's _backward in reverse topological order.")
 def check_backward(fn):
     def graph():
         a, b = Value(2.0), Value(-1.5)
@@ -189,7 +213,9 @@ def check_backward(fn):
 
 
 @exercise("1.6", "one training step", train_step,
-          lambda: (MLP(2, [2, 1]), [[0.0, 1.0]], [1], 0.1))
+          lambda: (MLP(2, [2, 1]), [[0.0, 1.0]], [1], 0.1),
+          where="minigrad.optim.SGD.step",
+          hint="loss, zero_grad, backward, then p.data -= lr * p.grad for every parameter.")
 def check_train_step(fn):
     def model_and_data():
         model = MLP(2, [4, 1])

@@ -56,7 +56,9 @@ class Softplus(Function):
 _rng = np.random.default_rng(2)
 
 
-@exercise("2.1", "the Jacobian of tanh", tanh_jacobian, lambda: (np.zeros(3),))
+@exercise("2.1", "the Jacobian of tanh", tanh_jacobian, lambda: (np.zeros(3),),
+          where="minigrad.ops.elementwise.Tanh",
+          hint="an elementwise function has a diagonal Jacobian: 1 - tanh(x_i)² on the diagonal.")
 def check_tanh_jacobian(fn):
     x = np.array([-1.0, 0.0, 0.5, 2.0])
     expect_array(fn(x), tanh_jacobian(x), "tanh_jacobian([-1, 0, 0.5, 2])",
@@ -64,7 +66,9 @@ def check_tanh_jacobian(fn):
                       "0 elsewhere (each output depends only on its own input).")
 
 
-@exercise("2.2", "the VJP of tanh", tanh_vjp, lambda: (np.zeros(3), np.ones(3)))
+@exercise("2.2", "the VJP of tanh", tanh_vjp, lambda: (np.zeros(3), np.ones(3)),
+          where="minigrad.ops.elementwise.Tanh.backward",
+          hint="the VJP of an elementwise function is g times the derivative, elementwise.")
 def check_tanh_vjp(fn):
     x, g = _rng.standard_normal((2, 3)), _rng.standard_normal((2, 3))
     expect_array(fn(x, g), g * (1 - np.tanh(x) ** 2), "tanh_vjp(x, g) for x of shape (2, 3)",
@@ -73,7 +77,9 @@ def check_tanh_vjp(fn):
 
 
 @exercise("2.3", "the VJP of sum along an axis", sum_vjp,
-          lambda: ((2, 3), 0, np.ones(3)))
+          lambda: ((2, 3), 0, np.ones(3)),
+          where="minigrad.ops.reduce.Sum.backward",
+          hint="every summed element gets g: put the summed axis back (np.expand_dims) and broadcast to x's shape.")
 def check_sum_vjp(fn):
     for shape, axis in (((2, 3), 0), ((2, 3), 1), ((2, 3, 4), 1), ((4,), 0)):
         g = _rng.standard_normal(np.sum(np.zeros(shape), axis=axis).shape)
@@ -84,7 +90,9 @@ def check_sum_vjp(fn):
 
 
 @exercise("2.4", "the VJP of max along an axis", max_vjp,
-          lambda: (np.zeros((2, 3)), 0, np.ones(3)))
+          lambda: (np.zeros((2, 3)), 0, np.ones(3)),
+          where="minigrad.ops.reduce.Max.backward",
+          hint="only the maxima receive g; tied maxima share it equally.")
 def check_max_vjp(fn):
     for shape, axis in (((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -1)):
         x = _rng.permutation(np.arange(np.prod(shape), dtype=float)).reshape(shape)  # no ties
@@ -93,10 +101,18 @@ def check_max_vjp(fn):
                      f"max_vjp for x of shape {shape}, axis={axis}",
                      hint="only the largest element of each slice affects the output: "
                           "compare x with x.max(axis, keepdims=True) to find it, and put g there.")
+    x = np.array([[3.0, 1.0, 3.0], [2.0, 2.0, 2.0], [0.0, 5.0, 1.0]])
+    g = np.array([6.0, 3.0, 1.0])
+    expect_array(fn(x, 1, g), [[3, 0, 3], [1, 1, 1], [0, 1, 0]],
+                 "max_vjp along axis 1 with ties (rows [3, 1, 3], [2, 2, 2], [0, 5, 1])",
+                 hint="tied maxima share the gradient equally: divide g by the number of maxima "
+                      "in each slice (mask.sum(axis, keepdims=True)).")
 
 
 @exercise("2.5", "the VJPs of matmul", matmul_vjp,
-          lambda: (np.ones((2, 3)), np.ones((3, 4)), np.ones((2, 4))))
+          lambda: (np.ones((2, 3)), np.ones((3, 4)), np.ones((2, 4))),
+          where="minigrad.ops.linalg.MatMul.backward",
+          hint="ga = g @ bᵀ and gb = aᵀ @ g: the only products whose shapes fit.")
 def check_matmul_vjp(fn):
     a, b = _rng.standard_normal((2, 3)), _rng.standard_normal((3, 4))
     g = _rng.standard_normal((2, 4))
@@ -110,7 +126,9 @@ def check_matmul_vjp(fn):
                  hint="gb must be (3, 4) like b: aᵀ (3, 2) times g (2, 4).")
 
 
-@exercise("2.6", "a custom Function: softplus", Softplus, lambda: ())
+@exercise("2.6", "a custom Function: softplus", Softplus, lambda: (),
+          where="minigrad.ops.elementwise.Sigmoid",
+          hint="forward saves what backward needs (ctx.save_for_backward); softplus' derivative is the sigmoid.")
 def check_softplus(cls):
     x = np.array([-30.0, -1.0, 0.0, 2.0, 30.0])
     out = cls.apply(Tensor(x))

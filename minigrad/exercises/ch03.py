@@ -55,7 +55,9 @@ def repeat_vjp(x_shape, repeats, axis, g):
 _rng = np.random.default_rng(3)
 
 
-@exercise("3.1", "the broadcast shape", broadcast_shape, lambda: ((3, 1), (4,)))
+@exercise("3.1", "the broadcast shape", broadcast_shape, lambda: ((3, 1), (4,)),
+          where="minigrad.broadcast.unbroadcast",
+          hint="align the shapes on the right; each pair of sizes must be equal or contain a 1.")
 def check_broadcast_shape(fn):
     for a, b in [((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 4), (3, 1)),
                  ((5,), (5,)), ((1,), ())]:
@@ -73,7 +75,9 @@ def check_broadcast_shape(fn):
                       "be broadcast: raise ValueError.")
 
 
-@exercise("3.2", "unbroadcast", unbroadcast, lambda: (np.ones((2, 3)), (3,)))
+@exercise("3.2", "unbroadcast", unbroadcast, lambda: (np.ones((2, 3)), (3,)),
+          where="minigrad.broadcast.unbroadcast",
+          hint="sum over the leading axes the input did not have, then over its size-1 axes with keepdims=True.")
 def check_unbroadcast(fn):
     for grad_shape, shape in [((3, 4), (4,)), ((3, 4), (3, 1)), ((3, 4), ()),
                               ((2, 3, 4), (3, 1)), ((2, 3, 4), (2, 1, 4)), ((3, 4), (3, 4))]:
@@ -85,7 +89,9 @@ def check_unbroadcast(fn):
 
 
 @exercise("3.3", "the VJP of a broadcast add", add_vjp,
-          lambda: ((3,), (2, 3), np.ones((2, 3))))
+          lambda: ((3,), (2, 3), np.ones((2, 3))),
+          where="minigrad.ops.arithmetic.Add",
+          hint="each input gets g summed back to its own shape (unbroadcast).")
 def check_add_vjp(fn):
     for a_shape, b_shape in [((2, 3), (3,)), ((3, 1), (1, 4)), ((), (2, 2))]:
         g = _rng.standard_normal(np.broadcast_shapes(a_shape, b_shape))
@@ -98,7 +104,9 @@ def check_add_vjp(fn):
 
 
 @exercise("3.4", "the VJP of a gather with repeated indices", gather_vjp,
-          lambda: ((3,), np.array([0, 0]), np.ones(2)))
+          lambda: ((3,), np.array([0, 0]), np.ones(2)),
+          where="minigrad.ops.shape.GetItem.backward",
+          hint="scatter g back with np.add.at so that repeated indices add up.")
 def check_gather_vjp(fn):
     index = np.array([0, 2, 0, 0, 3])
     g = np.array([1.0, 10.0, 100.0, 1000.0, 5.0])
@@ -113,7 +121,9 @@ def check_gather_vjp(fn):
 
 
 @exercise("3.5", "the VJP of transpose", transpose_vjp,
-          lambda: ((1, 0), np.ones((2, 3))))
+          lambda: ((1, 0), np.ones((2, 3))),
+          where="minigrad.ops.shape.Transpose.backward",
+          hint="transpose g by the inverse permutation (np.argsort(axes)).")
 def check_transpose_vjp(fn):
     for axes in [(1, 0), (2, 0, 1), (1, 2, 0), (0, 2, 1)]:
         x_shape = (2, 3, 4)[: len(axes)]
@@ -125,7 +135,9 @@ def check_transpose_vjp(fn):
 
 
 @exercise("3.6", "the VJP of repeat", repeat_vjp,
-          lambda: ((3,), 2, 0, np.ones(6)))
+          lambda: ((3,), 2, 0, np.ones(6)),
+          where="minigrad.ops.shape.repeat",
+          hint="each copy's gradient goes back to its source element: reshape g and sum the copies.")
 def check_repeat_vjp(fn):
     for x_shape, repeats, axis in [((3,), 2, 0), ((2, 3), 3, 1), ((2, 3), 2, 0)]:
         x = np.zeros(x_shape)

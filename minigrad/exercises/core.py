@@ -34,7 +34,9 @@ class Exercise:
     """One exercise: its id ("1.3"), title, checker and reference solution.
 
     ``example_args`` is a call the learner's function must accept; it is used
-    to report a wrong signature before running the checker.
+    to report a wrong signature before running the checker. ``where`` names the
+    package's own version (shown once the learner's passes); ``hint`` is the
+    exercise's general hint, repeated when the learner's code raises.
     """
 
     id: str
@@ -42,18 +44,20 @@ class Exercise:
     checker: Callable
     reference: Callable
     example_args: Callable
+    where: str = ""
+    hint: str = ""
 
 
 EXERCISES = {}
 
 
-def exercise(exercise_id, title, reference, example_args):
+def exercise(exercise_id, title, reference, example_args, where="", hint=""):
     """Register the decorated checker for ``exercise_id``."""
     def register(checker):
         if exercise_id in EXERCISES:
             raise ValueError(f"exercise {exercise_id} is registered twice")
         EXERCISES[exercise_id] = Exercise(exercise_id, title, checker, reference,
-                                          example_args)
+                                          example_args, where, hint)
         return checker
     return register
 
@@ -163,6 +167,33 @@ def _where_in_learner_code(exc):
     return f"\n  at line {frame.lineno} of your code{code}"
 
 
+# Exceptions whose usual cause in a learner's code is known: (type, words in the
+# message, what to look at).
+USUAL_CAUSES = [
+    (ValueError, "could not be broadcast",
+     "the shapes do not line up. Usually a reduction dropped an axis: pass keepdims=True, "
+     "or put the axis back with np.expand_dims(g, axis) (or g[:, None])."),
+    (ValueError, "expected 1, got 0",
+     "ctx.saved_tensors is empty: forward must keep what backward needs with "
+     "ctx.save_for_backward(...)."),
+    (TypeError, "'NoneType'",
+     "something is None: does every path through your function end with `return`?"),
+    (AttributeError, "object has no attribute 'data'",
+     "a plain number reached code that expects a Value or a Tensor: wrap it first, "
+     "e.g. other = other if isinstance(other, Value) else Value(other)."),
+    (AttributeError, "'NoneType' object",
+     "something is None: does every path through your function end with `return`?"),
+]
+
+
+def usual_cause(exc):
+    """What usually causes ``exc`` in a learner's code, or ''."""
+    for kind, words, cause in USUAL_CAUSES:
+        if isinstance(exc, kind) and words in str(exc):
+            return f"\nUsual cause: {cause}"
+    return ""
+
+
 def lookup(exercise_id):
     """The registered :class:`Exercise` with this id (e.g. ``"1.3"``)."""
     try:
@@ -200,19 +231,28 @@ def check(exercise_id, fn):
         return CheckResult(ex, ERROR, "RecursionError: your code recursed too deeply. "
                            "Deep graphs need a loop with an explicit stack, not recursion.")
     except Exception as exc:  # the learner's bug, reported rather than raised
-        return CheckResult(ex, ERROR, f"{type(exc).__name__}: {exc}{_where_in_learner_code(exc)}")
-    return CheckResult(ex, PASSED)
+        hint = f"\nHint: {ex.hint}" if ex.hint else ""
+        return CheckResult(ex, ERROR, f"{type(exc).__name__}: {exc}{_where_in_learner_code(exc)}"
+                                      f"{usual_cause(exc)}{hint}")
+    where = f"minigrad's own version, to compare with yours: {ex.where}" if ex.where else ""
+    return CheckResult(ex, PASSED, where)
+
+
+def _name(fn):
+    return getattr(fn, "__name__", type(fn).__name__)
 
 
 def use(exercise_id, fn):
     """``fn`` if it passes its check, otherwise the reference solution.
 
     Lets the cells after an exercise run before the learner has solved it,
-    and says so.
+    and prints one line saying whose code runs from here on.
     """
     result = check(exercise_id, fn)
     if result.passed:
+        print(f"Running on your {_name(fn)} (Exercise {exercise_id} passes).")
         return fn
-    print(f"Exercise {exercise_id} is {result.status}: using minigrad's reference "
-          "solution so that the rest of the notebook runs.", file=sys.stdout)
-    return lookup(exercise_id).reference
+    reference = lookup(exercise_id).reference
+    print(f"Your Exercise {exercise_id} is {result.status}: running on minigrad's reference "
+          f"{_name(reference)} so that the rest of the notebook runs.", file=sys.stdout)
+    return reference
