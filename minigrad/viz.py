@@ -10,8 +10,6 @@ import numpy as np
 
 from minigrad.backend import asnumpy
 from minigrad.graph import topological_order
-from minigrad.scalar import Module as ScalarModule
-from minigrad.scalar import Value
 
 DOT_MISSING = (
     "drawing a graph needs Graphviz's `dot` program, which is not on your PATH. "
@@ -39,8 +37,17 @@ def _graphviz():
     return Graph
 
 
+def _is_scalar_node(x):
+    """A Value of Chapter 1: minigrad's, or one the learner wrote (anything with a
+    number ``data``, a ``grad``, its parents ``_prev`` and an ``_op``)."""
+    from numbers import Real
+
+    return all(hasattr(x, name) for name in ("grad", "_prev", "_op")) and \
+        isinstance(getattr(x, "data", None), Real)
+
+
 def _value_label(node):
-    label = f"{node.label} | " if node.label else ""
+    label = f"{node.label} | " if getattr(node, "label", "") else ""
     return f"{{ {label}data {node.data:.4f} | grad {node.grad:.4f} }}"
 
 
@@ -74,7 +81,7 @@ def draw_graph(root, rankdir="LR"):
     """
     from minigrad.tensor import Tensor
 
-    if isinstance(root, Value):
+    if _is_scalar_node(root):
         describe = _value_label
     elif isinstance(root, Tensor):
         describe = _tensor_label
@@ -114,8 +121,10 @@ def _class_probabilities(model, points):
     """The model's class probabilities at ``points``: shape (n, C), C >= 2."""
     from minigrad.autograd import no_grad
 
-    if isinstance(model, ScalarModule):
-        scores = [model([Value(float(a)), Value(float(b))]) for a, b in points]
+    parameters = model.parameters() if hasattr(model, "parameters") else []
+    if parameters and _is_scalar_node(parameters[0]):  # an MLP of Values, any Value class
+        make = type(parameters[0])
+        scores = [model([make(float(a)), make(float(b))]) for a, b in points]
         out = np.array([[s.data for s in score] if isinstance(score, list) else [score.data]
                         for score in scores])
     else:

@@ -316,3 +316,22 @@ def test_plots(tmp_path):
     assert list(ax.lines[0].get_ydata()) == [3.0, 2.0, 1.0]
     with pytest.raises(ValueError, match=r"X of shape \(n, 2\)"):
         minigrad.viz.plot_decision_boundary(MLP(2, [1]), X[:, :1], y)
+
+
+def test_pictures_accept_a_value_class_written_elsewhere():
+    """Chapter 1's learner writes their own Value: the drawings must take it (here
+    micrograd's, which shares only data, grad, _prev and _op with minigrad's)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from micrograd.engine import Value as TheirValue
+    from micrograd.nn import MLP as TheirMLP
+
+    a, b = TheirValue(2.0), TheirValue(-3.0)
+    out = (a * b + a).relu()
+    out.backward()
+    source = draw_graph(out).source
+    assert source.count("grad ") == 5 and "ReLU" in source
+    X, y = minigrad.data.make_moons(20, noise=0.1, random_state=0)
+    figure = minigrad.viz.plot_decision_boundary(TheirMLP(2, [4, 1]), X, y, resolution=10)
+    assert figure is not None
