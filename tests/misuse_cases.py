@@ -75,7 +75,7 @@ def _truncated_idx():
 def _check_wrong_signature():
     from minigrad.exercises import check
 
-    raise CheckReport(repr(check("1.2", lambda a: a)))
+    raise CheckReport(repr(check("1.1", lambda f: f)))
 
 
 X3 = mg.ones(3)
@@ -216,5 +216,6 @@ CATALOGUE = [
            r"Implicit conversion to a NumPy array is not allowed.*\.numpy\(\)"),
     # -- exercises --------------------------------------------------------------------------------------
     Misuse("exercises", "an exercise check given a function with the wrong signature",
-           _check_wrong_signature, CheckReport, r"takes \(a\).*mul\(a, b\)"),
+           _check_wrong_signature, CheckReport,
+           r"takes \(f\).*numerical_derivative\(f, x, h=1e-06\)"),
 ]

@@ -1,12 +1,14 @@
 """The exercise machinery: checks in both directions, and student notebooks."""
 
 import inspect
+import math
 import re
 
 import nbformat
 import numpy as np
 import pytest
 
+import minigrad
 from minigrad import Function, Tensor, Value
 from minigrad.exercises import EXERCISES, check, lookup, use
 from minigrad.exercises import notebooks
@@ -28,42 +30,165 @@ def test_a_stub_is_reported_as_not_implemented(exercise_id):
     def stub(*args, **kwargs):
         raise NotImplementedError(f"Exercise {exercise_id}")
 
-    if inspect.isclass(EXERCISES[exercise_id].reference):  # a Function to write
+    reference = EXERCISES[exercise_id].reference
+    if inspect.isclass(reference) and issubclass(reference, Function):  # a Function to write
         stub = type("Stub", (Function,), {"forward": staticmethod(stub),
                                           "backward": staticmethod(stub)})
+    elif inspect.isclass(reference):  # a class to complete, as the student notebook has it
+        stub = _StubValue
     result = check(exercise_id, stub)
     assert result.status == NOT_IMPLEMENTED
-    assert "Replace the `raise NotImplementedError" in repr(result)
+    assert ("Replace the `raise NotImplementedError" in repr(result)
+            or "which is not implemented yet: write that one first" in repr(result))
 
 
-def _mul_with_assignment(a, b):
-    out = Value(a.data * b.data, (a, b), "*")
+def _not_yet(self, *args, **kwargs):
+    raise NotImplementedError
+
+
+class _StubValue:
+    """A class as the student notebooks start it: the constructor is given, the rest raises."""
+
+    def __init__(self, data=0.0, _children=(), _op="", label=""):
+        self.data, self.grad, self._prev, self._op = data, 0.0, tuple(_children), _op
+        self._backward = lambda: None
+
+    for _name in ("__add__", "__mul__", "__radd__", "__rmul__", "__pow__", "__neg__", "__sub__",
+                  "__rsub__", "__truediv__", "__rtruediv__", "tanh", "exp", "relu", "backward",
+                  "__call__", "parameters", "zero_grad"):
+        locals()[_name] = _not_yet
+
+
+class _LearnerValue:
+    """A right answer to Exercises 1.2-1.6, written the way the chapter teaches it."""
+
+    def __init__(self, data, _children=(), _op=""):
+        self.data, self.grad, self._prev, self._op = data, 0.0, tuple(_children), _op
+        self._backward = lambda: None
+
+    def _node(self, data, children, op, local):
+        out = type(self)(data, children, op)
+
+        def _backward():
+            for child, derivative in zip(children, local(out)):
+                child.grad += derivative * out.grad
+        out._backward = _backward
+        return out
+
+    def _wrap(self, other):
+        return other if isinstance(other, _LearnerValue) else type(self)(other)
+
+    def __add__(self, other):
+        other = self._wrap(other)
+        return self._node(self.data + other.data, (self, other), "+", lambda out: (1.0, 1.0))
+
+    def __mul__(self, other):
+        other = self._wrap(other)
+        return self._node(self.data * other.data, (self, other), "*",
+                          lambda out: (other.data, self.data))
+
+    def __pow__(self, n):
+        return self._node(self.data ** n, (self,), f"**{n}",
+                          lambda out: (n * self.data ** (n - 1),))
+
+    def tanh(self):
+        return self._node(math.tanh(self.data), (self,), "tanh", lambda out: (1 - out.data ** 2,))
+
+    def exp(self):
+        return self._node(math.exp(self.data), (self,), "exp", lambda out: (out.data,))
+
+    def relu(self):
+        return self._node(max(self.data, 0.0), (self,), "ReLU",
+                          lambda out: (float(self.data > 0),))
+
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __truediv__(self, other):
+        return self * other ** -1
+
+    def __rtruediv__(self, other):
+        return other * self ** -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def backward(self):
+        from minigrad import topological_order
+        self.grad = 1.0
+        for node in reversed(topological_order(self)):
+            node._backward()
+
+
+def _variant(name, **methods):
+    return type(name, (_LearnerValue,), methods)
+
+
+def _mul_with_assignment(self, other):
+    out = _LearnerValue.__mul__(self, other)
+    other = self._wrap(other)
 
     def _backward():
-        a.grad = b.data * out.grad  # `=` where `+=` is meant
-        b.grad = a.data * out.grad
+        self.grad = other.data * out.grad  # `=` where `+=` is meant
+        other.grad = self.data * out.grad
     out._backward = _backward
     return out
 
 
-def _mul_without_chain_rule(a, b):
-    out = Value(a.data * b.data, (a, b), "*")
+def _mul_without_chain_rule(self, other):
+    out = _LearnerValue.__mul__(self, other)
+    other = self._wrap(other)
 
     def _backward():
-        a.grad += b.data
-        b.grad += a.data
+        self.grad += other.data
+        other.grad += self.data
     out._backward = _backward
     return out
 
 
-def _tanh_with_wrong_derivative(x):
-    import math
-    out = Value(math.tanh(x.data), (x,), "tanh")
+def _mul_swapped(self, other):
+    other = self._wrap(other)
+    return self._node(self.data * other.data, (self, other), "*",
+                      lambda out: (self.data, other.data))
 
-    def _backward():
-        x.grad += (1 - x.data**2) * out.grad  # the input, where the output is meant
-    out._backward = _backward
-    return out
+
+def _tanh_with_input_derivative(self):
+    return self._node(math.tanh(self.data), (self,), "tanh", lambda out: (1 - self.data ** 2,))
+
+
+def _backward_in_forward_order(self):
+    from minigrad import topological_order
+    self.grad = 1.0
+    for node in topological_order(self):  # forgot reversed()
+        node._backward()
+
+
+def _backward_without_seed(self):
+    from minigrad import topological_order
+    for node in reversed(topological_order(self)):  # self.grad never set to 1
+        node._backward()
+
+
+class _MLPWithReluOnTop(minigrad.MLP):
+    def __init__(self, nin, nouts):
+        super().__init__(nin, nouts)
+        for layer in self.layers:
+            for neuron in layer.neurons:
+                neuron.nonlin = True  # the output layer should stay linear
+
+
+class _MLPWithoutBiases(minigrad.MLP):
+    def parameters(self):
+        return [w for layer in self.layers for n in layer.neurons for w in n.w]
 
 
 def _recursive_sort(root):
@@ -145,12 +270,6 @@ def _reversed_breadth_first(root):
     return order[::-1]
 
 
-def _backward_without_seed(root):
-    from minigrad import topological_order
-    for node in reversed(topological_order(root)):  # root.grad never set to 1
-        node._backward()
-
-
 def _step_without_zero_grad(model, X, y, lr):
     from minigrad.exercises.ch01 import hinge_loss
     loss = hinge_loss([model([Value(a), Value(b)]) for a, b in X], y)
@@ -180,9 +299,27 @@ def _repeat_vjp_taking_every_other(x_shape, repeats, axis, g):
 WRONG = [
     ("1.1", lambda f, x, h=1e-6: (f(x + h) - f(x)) / h, "forward difference"),
     ("1.1", lambda f, x, h=1e-6: (f(x + 1e-6) - f(x - 1e-6)) / 2e-6, "use the h you were given"),
-    ("1.4", _reversed_breadth_first, "breadth first"),
-    ("1.5", _backward_without_seed, "root's gradient to 1"),
-    ("1.6", _step_without_zero_grad, "zero_grad"),
+    ("1.2", _variant("AssignedGrad", __mul__=_mul_with_assignment), "use `+=`, not `=`"),
+    ("1.2", _variant("NoChainRule", __mul__=_mul_without_chain_rule), "times out.grad"),
+    ("1.2", _variant("Swapped", __mul__=_mul_swapped), "swapped"),
+    ("1.2", _variant("Floats", __mul__=lambda self, other: self.data * other.data),
+     "must return a new"),
+    ("1.3", _variant("InputDerivative", tanh=_tanh_with_input_derivative), "*output*"),
+    ("1.3", _variant("ExpSlopeOne", exp=lambda self: self._node(math.exp(self.data), (self,), "exp",
+                                                                lambda out: (1.0,))),
+     "which is out.data"),
+    ("1.4", _variant("PowerSlope", __pow__=lambda self, n: self._node(
+        self.data ** n, (self,), f"**{n}", lambda out: (n * self.data ** n,))), "n·x^(n-1)"),
+    ("1.4", _variant("SubAdds", __sub__=lambda self, other: self + other), "build it from"),
+    ("1.5", _recursive_sort, "recursion limit"),
+    ("1.5", lambda root: [root], "expected the 5 nodes"),
+    ("1.5", _reversed_breadth_first, "breadth first"),
+    ("1.6", _variant("ForwardOrder", backward=_backward_in_forward_order), "reverse"),
+    ("1.6", _variant("NoSeed", backward=_backward_without_seed), "root's gradient to 1"),
+    ("1.7", _MLPWithReluOnTop, "except the last"),
+    ("1.7", _MLPWithoutBiases, "one bias"),
+    ("1.8", _uphill_step, "step *down* the gradient"),
+    ("1.8", _step_without_zero_grad, "zero_grad"),
     ("2.1", lambda x: 1 - np.tanh(x) ** 2, "expected shape"),
     ("2.2", lambda x, g: g * (1 - x ** 2), "1 - tanh"),
     ("2.3", lambda shape, axis, g: np.ones(shape), "sum"),
@@ -198,15 +335,6 @@ WRONG = [
      "np.add.at"),
     ("3.5", lambda axes, g: g.T, "inverse"),
     ("3.6", _repeat_vjp_taking_every_other, "then sum over it"),
-    ("1.2", _mul_with_assignment, "use `+=`, not `=`"),
-    ("1.2", _mul_without_chain_rule, "multiplies the local derivative by out.grad"),
-    ("1.2", lambda a, b: a.data * b.data, "must return a new Value"),
-    ("1.3", lambda x: x.sigmoid(), "expected -0.964028"),
-    ("1.3", _tanh_with_wrong_derivative, "1 - tanh(x)²"),
-    ("1.4", _recursive_sort, "recursion limit"),
-    ("1.4", lambda root: [root], "expected the 5 nodes"),
-    ("1.5", _forward_order_backward, "reverse"),
-    ("1.6", _uphill_step, "step *down* the gradient"),
     ("2.1", lambda x: np.diag(1 - np.tanh(x)), "1 - tanh(x_i)²"),
     ("2.2", lambda x, g: 1 - np.tanh(x) ** 2, "multiply g"),
     ("2.3", lambda shape, axis, g: g, "expected shape (2, 3)"),
@@ -251,18 +379,21 @@ def test_a_typical_mistake_gets_its_hint(exercise_id, fn, hint):
 
 
 def test_wrong_signature_and_non_function():
-    result = check("1.2", lambda a: a)
-    assert result.status == FAILED and "takes (a)" in result.message and "mul(a, b)" in result.message
+    result = check("1.1", lambda f: f)
+    assert (result.status == FAILED and "takes (f)" in result.message
+            and "numerical_derivative(f, x, h=1e-06)" in result.message)
+    result = check("1.2", lambda a, b: a)
+    assert result.status == FAILED and "expected your class (like Value)" in result.message
     assert check("1.3", 42).status == FAILED
 
 
 def test_an_exception_in_learner_code_is_reported_not_raised():
-    def broken(x):
-        return x.data / 0
+    def broken(f, x, h=1e-6):
+        return f(x) / 0
 
-    result = check("1.3", broken)
+    result = check("1.1", broken)
     assert result.status == ERROR
-    assert "ZeroDivisionError" in result.message and "return x.data / 0" in result.message
+    assert "ZeroDivisionError" in result.message and "return f(x) / 0" in result.message
 
 
 def test_unknown_exercise_lists_the_known_ones():
@@ -286,21 +417,21 @@ def test_use_falls_back_to_the_reference(capsys):
 
 
 def test_a_pass_says_where_the_packages_version_lives():
-    result = check("1.4", EXERCISES["1.4"].reference)
+    result = check("1.5", EXERCISES["1.5"].reference)
     assert result.passed and "minigrad.graph.topological_order" in repr(result)
 
 
 @pytest.mark.parametrize("exercise_id, broken, cause", [
-    ("2.3", lambda shape, axis, g: np.ones(shape) + g, "keepdims=True"),
-    ("1.2", lambda a, b: None if a.data else a, "every path"),
-    ("1.2", lambda a, b: a.data.data, "wrap it first"),
+    ("2.3", lambda shape, axis, g: np.broadcast_to(g, shape), "keepdims=True"),
+    ("1.1", lambda f, x, h=1e-6: None + h, "every path"),
+    ("1.2", _variant("Unwrapped", __mul__=lambda self, other: self._node(
+        self.data * other.data, (self, other), "*", lambda out: (other.data, self.data))),
+     "wrap it first"),
 ])
 def test_an_error_names_its_usual_cause_and_keeps_the_hint(exercise_id, broken, cause):
     result = check(exercise_id, broken)
-    assert result.status in (ERROR, FAILED), repr(result)
-    if result.status == ERROR:
-        assert cause in result.message
-        assert "Hint:" in result.message or not EXERCISES[exercise_id].hint
+    assert result.status == ERROR, repr(result)
+    assert cause in result.message and "Hint:" in result.message
 
 
 def test_the_check_command_counts_what_passed(tmp_path, capsys):

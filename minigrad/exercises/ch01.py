@@ -1,8 +1,17 @@
-"""Checks for the exercises of Chapter 1 (derivatives and the scalar Value)."""
+"""Checks for the exercises of Chapter 1: the learner builds the scalar ``Value``.
+
+Exercises 1.2, 1.3, 1.4 and 1.6 check the learner's ``Value`` class itself (any
+class with micrograd's interface: ``Value(data, _children, _op)``, ``.data``,
+``.grad``, ``._prev``, ``._backward()``); minigrad's own :class:`~minigrad.Value`
+is the reference the notebook falls back to. A check that needs an earlier
+exercise's piece (``backward`` needs ``+``, ``*`` and ``tanh``) says so when that
+piece fails.
+"""
 
 import math
 
-from minigrad.exercises.core import CheckFailed, exercise, expect, expect_close
+from minigrad.exercises.core import (NOT_IMPLEMENTED, CheckFailed, EarlierExerciseMissing, check,
+                                     exercise, expect, expect_close)
 from minigrad.scalar import MLP, Value, topological_order
 
 
@@ -13,24 +22,9 @@ def numerical_derivative(f, x, h=1e-6):
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-def mul(a, b):
-    """The product node ``a * b`` of two Values, with its backward."""
-    return a * b
-
-
-def tanh(x):
-    """The node ``tanh(x)`` of a Value, with its backward."""
-    return x.tanh()
-
-
 def topological_sort(root):
     """Every node ``root`` depends on, each after its parents."""
     return topological_order(root)
-
-
-def backward(root):
-    """Seed ``root.grad = 1`` and apply the chain rule in reverse order."""
-    root.backward()
 
 
 def hinge_loss(scores, labels):
@@ -40,7 +34,7 @@ def hinge_loss(scores, labels):
 
 def train_step(model, X, y, lr):
     """One step of gradient descent on the hinge loss; returns the loss."""
-    scores = [model([Value(float(a)), Value(float(b))]) for a, b in X]
+    scores = [model([float(a), float(b)]) for a, b in X]
     loss = hinge_loss(scores, y)
     model.zero_grad()
     loss.backward()
@@ -51,15 +45,31 @@ def train_step(model, X, y, lr):
 
 # -- helpers ------------------------------------------------------------------
 
-def _returns_value(out, name):
-    expect(isinstance(out, Value),
-           f"{name} must return a new Value node, got {type(out).__name__} {out!r}.")
+def _returns_node(out, cls, what):
+    expect(isinstance(out, cls),
+           f"{what} must return a new {cls.__name__} node, got {type(out).__name__} {out!r}.")
 
 
-def _run_local_backward(out, upstream):
+def _local_backward(out, upstream):
     """Run only ``out``'s own backward with ``out.grad = upstream``."""
     out.grad = upstream
     out._backward()
+
+
+def _requires(cls, *exercise_ids):
+    """Fail with a clear sentence if the learner's class fails an earlier exercise."""
+    for exercise_id in exercise_ids:
+        result = check(exercise_id, cls)
+        if result.status == NOT_IMPLEMENTED:
+            raise EarlierExerciseMissing(f"this exercise uses your Exercise {exercise_id}, "
+                                         "which is not implemented yet: write that one first.")
+        if not result.passed:
+            raise CheckFailed(f"this exercise uses your Exercise {exercise_id}, which is "
+                              f"{result.status}: fix that one first.")
+
+
+def _ops_in(root):
+    return {node._op for node in topological_order(root) if node._op}
 
 
 # -- checks -------------------------------------------------------------------
@@ -81,53 +91,124 @@ def check_numerical_derivative(fn):
                       "use the h you were given, not a fixed small step.", tol=1e-9)
 
 
-@exercise("1.2", "multiplication as a Value operation", mul,
-          lambda: (Value(2.0), Value(3.0)),
-          where="minigrad.scalar.Value._mul_rule",
-          hint="d(a·b)/da = b and d(a·b)/db = a: each parent's gradient grows (+=) by its local derivative times out.grad.")
-def check_mul(fn):
-    a, b = Value(2.0), Value(-3.0)
-    out = fn(a, b)
-    _returns_value(out, "mul(a, b)")
-    expect_close(out.data, -6.0, "mul(Value(2), Value(-3)).data")
-    expect(a in out._prev and b in out._prev,
-           "the output must remember both inputs: pass (a, b) as its children, "
-           "as in Value(a.data * b.data, (a, b), '*').")
-    _run_local_backward(out, 1.0)
-    expect_close(a.grad, -3.0, "a.grad after backward of a * b (a = 2, b = -3)",
-                 hint="d(a·b)/da = b, so a.grad should grow by b.data * out.grad.")
-    expect_close(b.grad, 2.0, "b.grad after backward of a * b (a = 2, b = -3)",
-                 hint="d(a·b)/db = a, so b.grad should grow by a.data * out.grad.")
-    a, b = Value(2.0), Value(-3.0)
-    _run_local_backward(fn(a, b), 10.0)
-    expect_close(a.grad, -30.0, "a.grad when the output's gradient is 10",
-                 hint="the chain rule multiplies the local derivative by out.grad.")
-    a = Value(3.0)
-    _run_local_backward(fn(a, a), 1.0)
+@exercise("1.2", "the Value class: + and *", Value, lambda: (),
+          where="minigrad.scalar.Value.__mul__",
+          hint="out = Value(self.data * other.data, (self, other), '*'); its _backward adds "
+               "each parent's local derivative times out.grad to the parent's grad (+=).")
+def check_add_and_mul(cls):
+    a, b = cls(2.0), cls(-3.0)
+    for out, symbol, value in ((a + b, "+", -1.0), (a * b, "*", -6.0)):
+        _returns_node(out, cls, f"Value(2) {symbol} Value(-3)")
+        expect_close(out.data, value, f"(Value(2) {symbol} Value(-3)).data")
+        expect(any(p is a for p in out._prev) and any(p is b for p in out._prev),
+               f"the node of a {symbol} b must remember both inputs: pass (self, other) as its "
+               "children.")
+    a, b = cls(2.0), cls(-3.0)
+    _local_backward(a + b, 10.0)
+    expect_close(a.grad, 10.0, "a.grad after the backward of a + b with out.grad = 10",
+                 hint="+ passes out.grad on unchanged: d(a + b)/da = 1.")
+    expect_close(b.grad, 10.0, "b.grad after the backward of a + b with out.grad = 10",
+                 hint="+ passes out.grad on unchanged to *both* inputs.")
+    a, b = cls(2.0), cls(-3.0)
+    _local_backward(a * b, 10.0)
+    if math.isclose(a.grad, 20.0):
+        raise CheckFailed("a.grad after the backward of a * b (a = 2, b = -3, out.grad = 10): "
+                          "expected -30, got 20.\nHint: the local derivatives are swapped: "
+                          "d(a·b)/da = b, so a.grad grows by other.data * out.grad.")
+    expect_close(a.grad, -30.0, "a.grad after the backward of a * b (a = 2, b = -3, out.grad = 10)",
+                 hint="d(a·b)/da = b, times out.grad (the chain rule).")
+    expect_close(b.grad, 20.0, "b.grad after the backward of a * b (a = 2, b = -3, out.grad = 10)",
+                 hint="d(a·b)/db = a, times out.grad.")
+    a = cls(3.0)
+    _local_backward(a * a, 1.0)
     expect_close(a.grad, 6.0, "a.grad for a * a (a = 3)",
-                 hint="a appears twice, so both contributions must add up: "
-                      "use `+=`, not `=`, when you write a gradient.")
+                 hint="a appears twice, so both contributions must add up: use `+=`, not `=`.")
+    a = cls(3.0)
+    _local_backward(a + a, 1.0)
+    expect_close(a.grad, 2.0, "a.grad for a + a", hint="use `+=`, not `=`.")
+    a = cls(2.0)
+    out = a * 3
+    expect_close(out.data, 6.0, "(Value(2) * 3).data",
+                 hint="a plain number must work too: wrap it, other = other if "
+                      "isinstance(other, Value) else Value(other).")
+    _local_backward(out, 1.0)
+    expect_close(a.grad, 3.0, "a.grad for a * 3")
+    expect_close((cls(2.0) + 1).data, 3.0, "(Value(2) + 1).data")
 
 
-@exercise("1.3", "tanh as a Value operation", tanh, lambda: (Value(0.5),),
-          where="minigrad.scalar.Value._tanh_rule",
-          hint="d tanh(x)/dx = 1 - tanh(x)², written with the output's data, times out.grad.")
-def check_tanh(fn):
-    for x0 in (-2.0, 0.0, 0.7):
-        x = Value(x0)
-        out = fn(x)
-        _returns_value(out, "tanh(x)")
-        expect_close(out.data, math.tanh(x0), f"tanh(Value({x0})).data")
-        expect(x in out._prev, "the output must remember its input: pass (x,) as its children.")
-        _run_local_backward(out, 2.0)
-        expect_close(x.grad, 2.0 * (1 - math.tanh(x0) ** 2),
-                     f"x.grad at x = {x0} when the output's gradient is 2",
-                     hint="d tanh(x)/dx = 1 - tanh(x)², times out.grad (chain rule).")
-    x = Value(0.3)
-    x.grad = 1.0
-    _run_local_backward(fn(x), 1.0)
-    expect_close(x.grad, 1.0 + (1 - math.tanh(0.3) ** 2), "x.grad that already held 1",
-                 hint="gradients accumulate: use `+=`, not `=`.")
+@exercise("1.3", "tanh, exp and relu", Value, lambda: (),
+          where="minigrad.scalar.Value.tanh",
+          hint="each method makes its output node with (self,) as children and a _backward "
+               "that adds the local derivative times out.grad to self.grad.")
+def check_tanh_exp_relu(cls):
+    derivatives = {"tanh": lambda x: 1 - math.tanh(x) ** 2, "exp": math.exp,
+                   "relu": lambda x: float(x > 0)}
+    values = {"tanh": math.tanh, "exp": math.exp, "relu": lambda x: max(x, 0.0)}
+    hints = {"tanh": "d tanh(x)/dx = 1 - tanh(x)², written with the *output* out.data, "
+                     "not with the input.",
+             "exp": "d exp(x)/dx = exp(x), which is out.data.",
+             "relu": "the slope is 1 where x > 0 and 0 elsewhere."}
+    for name in ("tanh", "exp", "relu"):
+        expect(callable(getattr(cls, name, None)),
+               f"Value has no method {name}: attach your function with Value.{name} = {name}.")
+        for x0 in (-1.5, 0.0, 0.7):
+            x = cls(x0)
+            out = getattr(x, name)()
+            _returns_node(out, cls, f"Value({x0}).{name}()")
+            expect_close(out.data, values[name](x0), f"Value({x0}).{name}().data")
+            expect(any(p is x for p in out._prev),
+                   f"the node of x.{name}() must remember x: pass (self,) as its children.")
+            _local_backward(out, 2.0)
+            expect_close(x.grad, 2.0 * derivatives[name](x0),
+                         f"x.grad for x.{name}() at x = {x0} with out.grad = 2",
+                         hint=hints[name] + " Times out.grad (the chain rule).")
+        x = cls(0.3)
+        x.grad = 1.0
+        _local_backward(getattr(x, name)(), 1.0)
+        expect_close(x.grad, 1.0 + derivatives[name](0.3), f"x.grad after {name}, which held 1",
+                     hint="gradients accumulate: use `+=`, not `=`.")
+
+
+@exercise("1.4", "powers, and the operators built from primitives", Value, lambda: (),
+          where="minigrad.scalar.Value.__pow__",
+          hint="__pow__ is a primitive with its own _backward (n·x^(n-1)); -a is a * -1, "
+               "a - b is a + (-b), a / b is a * b**-1, and 2 + a calls a.__radd__(2).")
+def check_power_and_composites(cls):
+    _requires(cls, "1.2")
+    x = cls(2.0)
+    out = x ** 3
+    _returns_node(out, cls, "Value(2) ** 3")
+    expect_close(out.data, 8.0, "(Value(2) ** 3).data")
+    _local_backward(out, 1.0)
+    expect_close(x.grad, 12.0, "x.grad for x ** 3 at x = 2",
+                 hint="d(x^n)/dx = n·x^(n-1), times out.grad.")
+    x = cls(4.0)
+    _local_backward(x ** -0.5, 1.0)
+    expect_close(x.grad, -0.5 * 4.0 ** -1.5, "x.grad for x ** -0.5 at x = 4")
+    cases = [("-a", lambda a, b: -a, -2.0, (-1.0, 0.0)),
+             ("a - b", lambda a, b: a - b, 7.0, (1.0, -1.0)),
+             ("a / b", lambda a, b: a / b, -0.4, (-0.2, -0.08)),
+             ("2 + a", lambda a, b: 2 + a, 4.0, (1.0, 0.0)),
+             ("3 * a", lambda a, b: 3 * a, 6.0, (3.0, 0.0)),
+             ("1 - a", lambda a, b: 1 - a, -1.0, (-1.0, 0.0)),
+             ("1 / b", lambda a, b: 1 / b, -0.2, (0.0, -0.04))]
+    for text, make, value, (grad_a, grad_b) in cases:
+        a, b = cls(2.0), cls(-5.0)
+        out = make(a, b)
+        _returns_node(out, cls, text)
+        expect_close(out.data, value, f"({text}).data at a = 2, b = -5",
+                     hint="build it from the primitives: -a is a * -1, a - b is a + (-b), "
+                          "a / b is a * b**-1; reflected operators (2 + a) call __radd__.")
+        expect(_ops_in(out) <= {"+", "*"} | {op for op in _ops_in(out) if op.startswith("**")},
+               f"{text} should be built from +, * and ** (found the operations "
+               f"{sorted(_ops_in(out))}), so that it needs no backward of its own.")
+        for node in reversed(topological_order(out)):
+            node.grad = 0.0
+        out.grad = 1.0
+        for node in reversed(topological_order(out)):
+            node._backward()
+        expect_close(a.grad, grad_a, f"d({text})/da at a = 2, b = -5")
+        expect_close(b.grad, grad_b, f"d({text})/db at a = 2, b = -5")
 
 
 def _check_order(order, root, expected_nodes):
@@ -145,7 +226,7 @@ def _check_order(order, root, expected_nodes):
     expect(order[-1] is root, "the root must come last.")
 
 
-@exercise("1.4", "topological sort", topological_sort, lambda: (Value(1.0),),
+@exercise("1.5", "topological sort", topological_sort, lambda: (Value(1.0),),
           where="minigrad.graph.topological_order",
           hint="depth first with an explicit stack: a node is appended after all of its parents.")
 def check_topological_sort(fn):
@@ -184,43 +265,106 @@ def check_topological_sort(fn):
     _check_order(order, root, nodes + [root])
 
 
-@exercise("1.5", "backward", backward, lambda: (Value(1.0) * 2,),
+@exercise("1.6", "backward", Value, lambda: (),
           where="minigrad.scalar.Value.backward",
-          hint="seed root.grad = 1, then call each node's _backward in reverse topological order.")
-def check_backward(fn):
-    def graph():
-        a, b = Value(2.0), Value(-1.5)
+          hint="seed self.grad = 1, then call every node's _backward in reverse topological "
+               "order (your topological_sort).")
+def check_backward(cls):
+    _requires(cls, "1.2", "1.3", "1.4")
+    expect(callable(getattr(cls, "backward", None)),
+           "Value has no method backward: attach your function with Value.backward = backward.")
+
+    def graph(make):
+        a, b = make(2.0), make(-1.5)
         c = a * b + a
         d = (c * c).tanh() + b
         return (a, b), d
 
-    (a, b), out = graph()
-    (ra, rb), rout = graph()
+    (a, b), out = graph(cls)
+    (ra, rb), rout = graph(Value)
     rout.backward()
-    fn(out)
+    out.backward()
     expect_close(out.grad, 1.0, "root.grad after backward",
                  hint="backward starts by setting the root's gradient to 1 (d root / d root).")
-    expect_close(a.grad, ra.grad, "a.grad",
-                 hint="call every node's _backward in *reverse* topological order, "
-                      "so a node's gradient is complete before it is passed on.")
+    expect_close(a.grad, ra.grad, "a.grad in a graph where a is used three times",
+                 hint="call every node's _backward in *reverse* topological order, so that a "
+                      "node's gradient is complete before it is passed on.")
     expect_close(b.grad, rb.grad, "b.grad",
                  hint="call every node's _backward in *reverse* topological order.")
-    a = Value(3.0)
+    a = cls(3.0)
     out = (a + a) * (a + a)
-    fn(out)
+    out.backward()
     expect_close(a.grad, 24.0, "a.grad for (a + a) * (a + a) at a = 3",
                  hint="each node's _backward must run exactly once.")
+    x = cls(0.5)
+    y = x
+    for _ in range(3000):
+        y = y * 1.0
+    y.backward()
+    expect_close(x.grad, 1.0, "x.grad at the start of a chain of 3000 products",
+                 hint="deep graphs need your non-recursive topological_sort.")
 
 
-@exercise("1.6", "one training step", train_step,
+def _fixed(model):
+    """Give the model's parameters fixed values (no random draw), in order."""
+    for i, p in enumerate(model.parameters()):
+        p.data = math.sin(1.7 * i + 0.3)
+
+
+def _expected_forward(weights, x, sizes):
+    """The MLP's output by hand: parameters neuron by neuron (weights, then bias),
+    ReLU on every layer but the last."""
+    values = iter(weights)
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        last = layer == len(sizes) - 2
+        out = []
+        for _ in range(n_out):
+            w = [next(values) for _ in range(n_in)]
+            act = sum(wi * xi for wi, xi in zip(w, x)) + next(values)
+            out.append(act if last else max(act, 0.0))
+        x = out
+    return x
+
+
+@exercise("1.7", "a neural network from Values", MLP, lambda: (2, [3, 1]),
+          where="minigrad.scalar.MLP",
+          hint="a neuron is act = sum(w·x) + b, then relu unless it is in the last layer; "
+               "a layer is a list of neurons; an MLP chains layers.")
+def check_mlp(cls):
+    for sizes in ((2, 3, 1), (3, 4, 4, 2)):
+        model = cls(sizes[0], list(sizes[1:]))
+        n_params = sum((i + 1) * o for i, o in zip(sizes[:-1], sizes[1:]))
+        params = model.parameters()
+        expect(len(params) == n_params,
+               f"MLP({sizes[0]}, {list(sizes[1:])}) has {len(params)} parameters, expected "
+               f"{n_params}: every neuron has one weight per input and one bias.")
+        _fixed(model)
+        x = [0.5, -1.0, 0.25][: sizes[0]]
+        out = model(x)
+        expected = _expected_forward([p.data for p in params], x, sizes)
+        got = [out] if sizes[-1] == 1 else out
+        expect(isinstance(got, list) and len(got) == sizes[-1],
+               f"MLP(...)(x) with {sizes[-1]} output(s) should return "
+               f"{'one Value' if sizes[-1] == 1 else f'a list of {sizes[-1]} Values'}.")
+        for i, (node, value) in enumerate(zip(got, expected)):
+            expect_close(node.data, value, f"output {i} of MLP{sizes} at x = {x}",
+                         hint="ReLU after every layer except the last, whose neurons are "
+                              "linear (nonlin=False); parameters() lists, neuron by neuron, "
+                              "the weights and then the bias.")
+        model.zero_grad()
+        (got[0] * 1.0).backward()
+        expect(any(p.grad != 0 for p in params[: sizes[1] * (sizes[0] + 1)]),
+               "no gradient reached the first layer: its neurons must compute with Values.")
+
+
+@exercise("1.8", "one training step", train_step,
           lambda: (MLP(2, [2, 1]), [[0.0, 1.0]], [1], 0.1),
           where="minigrad.optim.SGD.step",
           hint="loss, zero_grad, backward, then p.data -= lr * p.grad for every parameter.")
 def check_train_step(fn):
     def model_and_data():
         model = MLP(2, [4, 1])
-        for i, p in enumerate(model.parameters()):  # fixed weights, no random draw
-            p.data = math.sin(1.7 * i + 0.3)
+        _fixed(model)
         X = [[0.5, -1.0], [1.5, 0.2], [-0.3, 0.8], [0.9, 0.9], [-1.2, -0.4], [0.1, 0.0]]
         y = [1, -1, 1, -1, -1, 1]
         return model, X, y

@@ -29,6 +29,10 @@ class CheckFailed(AssertionError):
     """A learner's function gave a wrong answer; the message says how."""
 
 
+class EarlierExerciseMissing(NotImplementedError):
+    """The exercise uses an earlier one that is not implemented yet."""
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One exercise: its id ("1.3"), title, checker and reference solution.
@@ -132,9 +136,14 @@ def _signature_problem(fn, exercise):
     if not callable(fn):
         return f"expected a function, got {type(fn).__name__} {fn!r}."
     if inspect.isclass(exercise.reference):
-        if not (inspect.isclass(fn) and issubclass(fn, exercise.reference.__mro__[1])):
-            return (f"expected a subclass of {exercise.reference.__mro__[1].__name__}, "
-                    f"got {fn!r}.")
+        from minigrad.autograd import Function
+
+        if issubclass(exercise.reference, Function):
+            if not (inspect.isclass(fn) and issubclass(fn, Function)):
+                return f"expected a subclass of minigrad.Function, got {fn!r}."
+        elif not inspect.isclass(fn):
+            return (f"expected your class (like {exercise.reference.__name__}), got "
+                    f"{type(fn).__name__} {fn!r}.")
         return None
     try:
         signature = inspect.signature(fn)
@@ -221,6 +230,8 @@ def check(exercise_id, fn):
         return CheckResult(ex, FAILED, problem)
     try:
         ex.checker(fn)
+    except EarlierExerciseMissing as missing:
+        return CheckResult(ex, NOT_IMPLEMENTED, str(missing))
     except NotImplementedError:
         return CheckResult(ex, NOT_IMPLEMENTED,
                            "Replace the `raise NotImplementedError(...)` line with "
