@@ -296,6 +296,86 @@ def _repeat_vjp_taking_every_other(x_shape, repeats, axis, g):
     return g.take(np.arange(0, g.shape[axis], repeats), axis=axis)  # drops the copies
 
 
+def _function(name, backward):
+    """A Mul whose forward is right and whose backward is ``backward``."""
+    from minigrad.exercises.ch02 import Mul
+
+    return type(name, (Mul,), {"backward": staticmethod(backward)})
+
+
+def _sum_class(backward):
+    from minigrad.exercises.ch02 import Sum
+
+    return type("WrongSum", (Sum,), {"backward": staticmethod(backward)})
+
+
+def _apply_recording_always(fn, *inputs, **params):
+    from minigrad.autograd import Context
+    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+    ctx = Context(fn, inputs, needs)
+    out = Tensor(fn.forward(ctx, *arrays, **params))
+    out.requires_grad, out._ctx = True, ctx  # even when nothing needs a gradient
+    return out
+
+
+def _apply_without_params(fn, *inputs, **params):
+    from minigrad.autograd import Context
+    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+    ctx = Context(fn, inputs, needs)
+    out = Tensor(fn.forward(ctx, *arrays))  # params dropped
+    if any(needs):
+        out.requires_grad, out._ctx = True, ctx
+    return out
+
+
+def _apply_without_needs(fn, *inputs, **params):
+    from minigrad.autograd import Context
+    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    ctx = Context(fn, inputs, (True,) * len(inputs))  # every input "needs" a gradient
+    out = Tensor(fn.forward(ctx, *arrays, **params))
+    out.requires_grad, out._ctx = True, ctx
+    return out
+
+
+def _tensor_backward(root, assign=False, release=True, leaves=True):
+    from minigrad import topological_order
+
+    def parents(node):
+        return node._ctx.parents if node._ctx is not None else ()
+
+    grads = {id(root): np.ones_like(root.data)}
+    for node in reversed(topological_order(root, parents=parents)):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        ctx = node._ctx
+        if ctx is None:
+            if leaves:
+                node.grad = g if node.grad is None else node.grad + g
+            continue
+        input_grads = ctx.fn.backward(ctx, g)
+        input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
+        for x, gx, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
+            if needed and gx is not None:
+                grads[id(x)] = gx if assign or id(x) not in grads else grads[id(x)] + gx
+        if release:
+            ctx.release()
+
+
+def _backward_with_assignment(root):
+    _tensor_backward(root, assign=True)  # `=` where the contributions must add up
+
+
+def _backward_without_release(root):
+    _tensor_backward(root, release=False)
+
+
+def _backward_forgetting_leaf_grads(root):
+    _tensor_backward(root, leaves=False)
+
+
 WRONG = [
     ("1.1", lambda f, x, h=1e-6: (f(x + h) - f(x)) / h, "forward difference"),
     ("1.1", lambda f, x, h=1e-6: (f(x + 1e-6) - f(x - 1e-6)) / 2e-6, "use the h you were given"),
@@ -322,11 +402,25 @@ WRONG = [
     ("1.8", _step_without_zero_grad, "zero_grad"),
     ("2.1", lambda x: 1 - np.tanh(x) ** 2, "expected shape"),
     ("2.2", lambda x, g: g * (1 - x ** 2), "1 - tanh"),
-    ("2.3", lambda shape, axis, g: np.ones(shape), "sum"),
-    ("2.4", lambda x, axis, g: (x == x.max(axis, keepdims=True)) * np.expand_dims(g, axis),
+    ("2.3", _function("MulSameInput", lambda ctx, g: (g * ctx.saved_tensors[0],
+                                                      g * ctx.saved_tensors[1])), "*other*"),
+    ("2.3", _function("MulAlwaysBoth", lambda ctx, g: (g * ctx.saved_tensors[1],
+                                                       g * ctx.saved_tensors[0])),
+     "return None for it"),
+    ("2.4", _apply_recording_always, "nothing is recorded"),
+    ("2.4", _apply_without_params, "keyword parameters"),
+    ("2.4", _apply_without_needs, "needs_input_grad"),
+    ("2.5", _backward_with_assignment, "*sum* over its uses"),
+    ("2.5", _backward_without_release, "free what each operation saved"),
+    ("2.5", _backward_forgetting_leaf_grads, "a.grad is still None"),
+    ("2.6", _sum_class(lambda ctx, g: np.broadcast_to(g, ctx.shape) if g.ndim == len(ctx.shape)
+                       else np.ones(ctx.shape)), "put the summed axis back"),
+    ("2.6", _sum_class(lambda ctx, g: np.broadcast_to(np.expand_dims(g, ctx.axis), ctx.shape)
+                       / ctx.shape[ctx.axis]), "gets the same gradient"),
+    ("2.7", lambda x, axis, g: (x == x.max(axis, keepdims=True)) * np.expand_dims(g, axis),
      "share the gradient equally"),
-    ("2.5", lambda a, b, g: (a.T @ g, g @ b.T), "expected shape"),
-    ("2.6", _softplus_with_sigmoid_of_the_output, "sigmoid"),
+    ("2.8", lambda a, b, g: (a.T @ g, g @ b.T), "expected shape"),
+    ("2.9", _softplus_with_sigmoid_of_the_output, "sigmoid"),
     ("3.1", lambda a, b: tuple(np.maximum(a[::-1], b[::-1])[::-1]) if len(a) == len(b) else a,
      "pad the shorter"),
     ("3.2", lambda g, shape: g.sum(axis=tuple(range(g.ndim - len(shape)))), "keepdims=True"),
@@ -337,10 +431,9 @@ WRONG = [
     ("3.6", _repeat_vjp_taking_every_other, "then sum over it"),
     ("2.1", lambda x: np.diag(1 - np.tanh(x)), "1 - tanh(x_i)²"),
     ("2.2", lambda x, g: 1 - np.tanh(x) ** 2, "multiply g"),
-    ("2.3", lambda shape, axis, g: g, "expected shape (2, 3)"),
-    ("2.4", lambda x, axis, g: np.broadcast_to(np.expand_dims(g, axis), x.shape), "largest"),
-    ("2.5", lambda a, b, g: (g @ b.T, g.T @ a), "gb"),
-    ("2.6", _softplus_with_wrong_derivative, "sigmoid"),
+    ("2.7", lambda x, axis, g: np.broadcast_to(np.expand_dims(g, axis), x.shape), "largest"),
+    ("2.8", lambda a, b, g: (g @ b.T, g.T @ a), "gb"),
+    ("2.9", _softplus_with_wrong_derivative, "sigmoid"),
     ("3.1", lambda a, b: tuple(max(m, n) for m, n in zip(a, b)), "pad the shorter"),
     ("3.2", lambda g, shape: g.sum(axis=0), "keepdims"),
     ("3.3", lambda a_shape, b_shape, g: (g, g), "summed back"),
@@ -422,7 +515,7 @@ def test_a_pass_says_where_the_packages_version_lives():
 
 
 @pytest.mark.parametrize("exercise_id, broken, cause", [
-    ("2.3", lambda shape, axis, g: np.broadcast_to(g, shape), "keepdims=True"),
+    ("2.6", _sum_class(lambda ctx, g: np.broadcast_to(g, ctx.shape)), "keepdims=True"),
     ("1.1", lambda f, x, h=1e-6: None + h, "every path"),
     ("1.2", _variant("Unwrapped", __mul__=lambda self, other: self._node(
         self.data * other.data, (self, other), "*", lambda out: (other.data, self.data))),

@@ -3,8 +3,9 @@
 import numpy as np
 
 from minigrad.autograd import Function
-from minigrad.exercises.core import CheckFailed, exercise, expect_array
+from minigrad.exercises.core import CheckFailed, exercise, expect, expect_array
 from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.graph import topological_order
 from minigrad.tensor import Tensor
 
 
@@ -20,9 +21,43 @@ def tanh_vjp(x, g):
     return g * (1 - np.tanh(x) ** 2)
 
 
-def sum_vjp(x_shape, axis, g):
-    """The VJP of x.sum(axis) (keepdims=False): g copied along the summed axis."""
-    return np.broadcast_to(np.expand_dims(g, axis), x_shape).copy()
+class Mul(Function):
+    """f = a * b;  ga = g * b,  gb = g * a (only the gradients that are needed)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+def apply(fn, *inputs, **params):
+    """Run ``fn.forward`` on the inputs' arrays and record the operation on the output
+    when an input requires a gradient (minigrad's Function.apply, slimmed down)."""
+    return fn.apply(*inputs, **params)
+
+
+def backward(root):
+    """Backpropagate from a one-element ``root`` into the leaves' ``.grad``."""
+    root.backward()
+
+
+class Sum(Function):
+    """f = x.sum(axis);  gx = g with the summed axis put back, broadcast to x's shape."""
+
+    @staticmethod
+    def forward(ctx, x, axis=0):
+        ctx.shape, ctx.axis = x.shape, axis
+        return x.sum(axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.broadcast_to(np.expand_dims(g, ctx.axis), ctx.shape)
 
 
 def max_vjp(x, axis, g):
@@ -76,20 +111,143 @@ def check_tanh_vjp(fn):
                       "any shape, no Jacobian needed.")
 
 
-@exercise("2.3", "the VJP of sum along an axis", sum_vjp,
-          lambda: ((2, 3), 0, np.ones(3)),
+@exercise("2.3", "the Function Mul", Mul, lambda: (),
+          where="minigrad.ops.arithmetic.Mul",
+          hint="forward saves a and b; backward returns (g * b, g * a), None for an input "
+               "whose ctx.needs_input_grad is False.")
+def check_mul(cls):
+    a, b = _rng.standard_normal((2, 3)), _rng.standard_normal((2, 3))
+    expect_array(cls.apply(Tensor(a), Tensor(b)), a * b, "Mul.apply(a, b).data")
+    try:
+        gradcheck(cls.apply, a, b)
+    except GradcheckError as error:
+        raise CheckFailed(f"{error}\nHint: ga = g * b and gb = g * a (each input's gradient "
+                          "uses the *other* input).") from None
+    x = Tensor(a, requires_grad=True)
+    out = cls.apply(x, Tensor(b))  # b needs no gradient
+    grads = cls.backward(out._ctx, np.ones_like(a))
+    expect(isinstance(grads, tuple) and len(grads) == 2,
+           "backward returns one gradient per input: a pair (ga, gb).")
+    expect(grads[1] is None, "b does not require a gradient (ctx.needs_input_grad is "
+                             "(True, False)): return None for it instead of computing it.")
+
+
+def _parents(node):
+    return node._ctx.parents if node._ctx is not None else ()
+
+
+def _graph(apply_fn, make):
+    """A small graph with a reused input: y = sum(a * b * a + exp(b)) (Exp is minigrad's)."""
+    from minigrad.ops.elementwise import Exp
+
+    a, b = make(np.array([1.0, -2.0, 0.5])), make(np.array([0.3, 1.5, -1.0]))
+    ab = apply_fn(Mul, a, b)
+    aba = apply_fn(Mul, ab, a)
+    e = apply_fn(Exp, b)
+    total = apply_fn(Sum, apply_fn(_Add, aba, e), axis=0)
+    return (a, b), total
+
+
+class _Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+@exercise("2.4", "recording an operation: apply", apply, lambda: (Mul, Tensor(1.0), 2.0),
+          where="minigrad.autograd.Function.apply",
+          hint="unwrap each Tensor into its array, make a Context, run fn.forward(ctx, *arrays, "
+               "**params), and wrap the result; record ctx on it only if an input requires grad.")
+def check_apply(fn):
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    out = fn(Mul, x, 3.0)
+    expect(isinstance(out, Tensor), f"apply must return a Tensor, got {type(out).__name__}.")
+    expect_array(out, [3.0, 6.0], "apply(Mul, x, 3.0).data for x = [1, 2]",
+                 hint="run fn.forward(ctx, *arrays) on the arrays: x.data for a Tensor, the "
+                      "number itself for a constant.")
+    ctx = getattr(out, "_ctx", None)
+    expect(ctx is not None and ctx.fn is Mul,
+           "the output must remember how it was made: out._ctx = the Context of Mul "
+           "(out.requires_grad = True as well).")
+    expect(out.requires_grad, "an output computed from a tensor that requires grad requires "
+                              "grad too: set out.requires_grad = True.")
+    expect(tuple(ctx.needs_input_grad) == (True, False),
+           f"ctx.needs_input_grad should say which inputs want a gradient: (True, False) "
+           f"here, got {tuple(ctx.needs_input_grad)}.")
+    expect(any(p is x for p in ctx.parents), "ctx.parents must hold x, the input to "
+                                             "backpropagate into.")
+    plain = fn(Mul, Tensor(np.array([1.0, 2.0])), Tensor(np.array([3.0, 4.0])))
+    expect(getattr(plain, "_ctx", None) is None and not plain.requires_grad,
+           "when no input requires grad, nothing is recorded: leave out._ctx as None.")
+    total = fn(Sum, Tensor(np.ones((2, 3)), requires_grad=True), axis=1)
+    expect_array(total, [3.0, 3.0], "apply(Sum, x, axis=1).data for x = ones((2, 3))",
+                 hint="pass the keyword parameters on: fn.forward(ctx, *arrays, **params).")
+    (a, b), root = _graph(fn, lambda v: Tensor(v, requires_grad=True))
+    root.backward()
+    (ra, rb), reference = _graph(apply, lambda v: Tensor(v, requires_grad=True))
+    reference.backward()
+    expect_array(a.grad, ra.grad, "a.grad after backward through a graph your apply recorded",
+                 hint="record ctx on the output (out._ctx = ctx) with its inputs, so backward "
+                      "can follow it.")
+
+
+@exercise("2.5", "the backward pass", backward, lambda: (Tensor(1.0, requires_grad=True) * 2,),
+          where="minigrad.autograd.backward",
+          hint="grads = {id(root): ones}; walk the nodes in reverse topological order; call "
+               "ctx.fn.backward(ctx, g) and add each input's gradient into grads (+); leaves "
+               "add it into .grad.")
+def check_backward(fn):
+    (a, b), root = _graph(apply, lambda v: Tensor(v, requires_grad=True))
+    (ra, rb), reference = _graph(apply, lambda v: Tensor(v, requires_grad=True))
+    reference.backward()
+    ctxs = [node._ctx for node in topological_order(root, parents=_parents) if node._ctx]
+    fn(root)
+    expect(a.grad is not None, "a.grad is still None: leaves must receive their gradient "
+                               "(a leaf is a tensor with no _ctx).")
+    expect_array(a.grad, ra.grad, "a.grad, where a is used twice (y = sum(a·b·a + exp(b)))",
+                 hint="a node's gradient is the *sum* over its uses: add into the dict of "
+                      "gradients (grads[key] = grads[key] + g), and pass a node's gradient on "
+                      "only once it is complete, in reverse topological order.")
+    expect_array(b.grad, rb.grad, "b.grad")
+    expect(all(ctx.saved_tensors == () for ctx in ctxs),
+           "backward should free what each operation saved (ctx.release()) once it has "
+           "run, so memory does not grow from step to step.")
+    x = Tensor(np.array([2.0]), requires_grad=True)
+    x.grad = np.array([10.0])
+    fn(apply(Mul, x, 3.0))
+    expect_array(x.grad, [13.0], "x.grad that held 10 before the backward of 3·x",
+                 hint="a leaf's gradient accumulates: x.grad = x.grad + g when it already "
+                      "holds one.")
+    chain = x = Tensor(np.array([1.0]), requires_grad=True)
+    for _ in range(3000):
+        chain = apply(Mul, chain, 1.0)
+    fn(chain)
+    expect_array(x.grad, [1.0], "x.grad at the start of a chain of 3000 operations",
+                 hint="use a non-recursive topological order (minigrad.topological_order "
+                      "takes parents=lambda n: n._ctx.parents if n._ctx else ()).")
+
+
+@exercise("2.6", "the Function Sum, along an axis", Sum, lambda: (),
           where="minigrad.ops.reduce.Sum.backward",
           hint="every summed element gets g: put the summed axis back (np.expand_dims) and broadcast to x's shape.")
-def check_sum_vjp(fn):
+def check_sum(cls):
     for shape, axis in (((2, 3), 0), ((2, 3), 1), ((2, 3, 4), 1), ((4,), 0)):
-        g = _rng.standard_normal(np.sum(np.zeros(shape), axis=axis).shape)
-        expect_array(fn(shape, axis, g), sum_vjp(shape, axis, g),
-                     f"sum_vjp for x of shape {shape}, axis={axis}",
-                     hint="every element that was summed gets the same gradient: put the "
-                          "summed axis back (np.expand_dims) and broadcast to x's shape.")
+        x = _rng.standard_normal(shape)
+        expect_array(cls.apply(Tensor(x), axis=axis), x.sum(axis=axis),
+                     f"Sum.apply(x, axis={axis}).data for x of shape {shape}")
+        try:
+            gradcheck(lambda t: cls.apply(t, axis=axis), x)
+        except GradcheckError as error:
+            raise CheckFailed(f"{error}\nHint: every element that was summed gets the same "
+                              "gradient: put the summed axis back (np.expand_dims) and "
+                              "broadcast to x's shape.") from None
 
 
-@exercise("2.4", "the VJP of max along an axis", max_vjp,
+@exercise("2.7", "the VJP of max along an axis", max_vjp,
           lambda: (np.zeros((2, 3)), 0, np.ones(3)),
           where="minigrad.ops.reduce.Max.backward",
           hint="only the maxima receive g; tied maxima share it equally.")
@@ -109,7 +267,7 @@ def check_max_vjp(fn):
                       "in each slice (mask.sum(axis, keepdims=True)).")
 
 
-@exercise("2.5", "the VJPs of matmul", matmul_vjp,
+@exercise("2.8", "the VJPs of matmul", matmul_vjp,
           lambda: (np.ones((2, 3)), np.ones((3, 4)), np.ones((2, 4))),
           where="minigrad.ops.linalg.MatMul.backward",
           hint="ga = g @ bᵀ and gb = aᵀ @ g: the only products whose shapes fit.")
@@ -126,7 +284,7 @@ def check_matmul_vjp(fn):
                  hint="gb must be (3, 4) like b: aᵀ (3, 2) times g (2, 4).")
 
 
-@exercise("2.6", "a custom Function: softplus", Softplus, lambda: (),
+@exercise("2.9", "a custom Function: softplus", Softplus, lambda: (),
           where="minigrad.ops.elementwise.Sigmoid",
           hint="forward saves what backward needs (ctx.save_for_backward); softplus' derivative is the sigmoid.")
 def check_softplus(cls):
