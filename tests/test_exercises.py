@@ -376,6 +376,22 @@ def _backward_forgetting_leaf_grads(root):
     _tensor_backward(root, leaves=False)
 
 
+def _send_back(unbroadcast=True, add=True, needs=True):
+    from minigrad.broadcast import unbroadcast as sum_back
+
+    def send_back(ctx, grad, grads):
+        input_grads = ctx.fn.backward(ctx, grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        for x, g, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
+            if g is None or (needs and not needed):
+                continue
+            g = sum_back(g, np.shape(getattr(x, "data", x))) if unbroadcast else g
+            key = id(x)
+            grads[key] = g if not add or key not in grads else grads[key] + g
+    return send_back
+
+
 WRONG = [
     ("1.1", lambda f, x, h=1e-6: (f(x + h) - f(x)) / h, "forward difference"),
     ("1.1", lambda f, x, h=1e-6: (f(x + 1e-6) - f(x - 1e-6)) / 2e-6, "use the h you were given"),
@@ -429,6 +445,9 @@ WRONG = [
      "np.add.at"),
     ("3.5", lambda axes, g: g.T, "inverse"),
     ("3.6", _repeat_vjp_taking_every_other, "then sum over it"),
+    ("3.7", _send_back(unbroadcast=False), "summed back to its"),
+    ("3.7", _send_back(add=False), "add into grads"),
+    ("3.7", _send_back(needs=False), "check ctx.needs_input_grad"),
     ("2.1", lambda x: np.diag(1 - np.tanh(x)), "1 - tanh(x_i)²"),
     ("2.2", lambda x, g: 1 - np.tanh(x) ** 2, "multiply g"),
     ("2.7", lambda x, axis, g: np.broadcast_to(np.expand_dims(g, axis), x.shape), "largest"),

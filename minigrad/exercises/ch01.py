@@ -105,6 +105,10 @@ def check_add_and_mul(cls):
                "children.")
     a, b = cls(2.0), cls(-3.0)
     _local_backward(a + b, 10.0)
+    if a.grad == 0 and b.grad == 0:
+        raise CheckFailed("after the backward of a + b, a.grad and b.grad are still 0.\nHint: "
+                          "did you attach the closure (out._backward = _backward) and return "
+                          "out?")
     expect_close(a.grad, 10.0, "a.grad after the backward of a + b with out.grad = 10",
                  hint="+ passes out.grad on unchanged: d(a + b)/da = 1.")
     expect_close(b.grad, 10.0, "b.grad after the backward of a + b with out.grad = 10",
@@ -119,6 +123,13 @@ def check_add_and_mul(cls):
                  hint="d(a·b)/da = b, times out.grad (the chain rule).")
     expect_close(b.grad, 20.0, "b.grad after the backward of a * b (a = 2, b = -3, out.grad = 10)",
                  hint="d(a·b)/db = a, times out.grad.")
+    a, b = cls(2.0), cls(-3.0)
+    a.grad, b.grad = 1.0, 1.0
+    _local_backward(a * b, 10.0)
+    expect_close(a.grad, -29.0, "a.grad after a * b when a.grad already held 1",
+                 hint="gradients accumulate: use `+=`, not `=`, for both inputs.")
+    expect_close(b.grad, 21.0, "b.grad after a * b when b.grad already held 1",
+                 hint="gradients accumulate: use `+=`, not `=`, for both inputs.")
     a = cls(3.0)
     _local_backward(a * a, 1.0)
     expect_close(a.grad, 6.0, "a.grad for a * a (a = 3)",
@@ -199,9 +210,12 @@ def check_power_and_composites(cls):
         expect_close(out.data, value, f"({text}).data at a = 2, b = -5",
                      hint="build it from the primitives: -a is a * -1, a - b is a + (-b), "
                           "a / b is a * b**-1; reflected operators (2 + a) call __radd__.")
-        expect(_ops_in(out) <= {"+", "*"} | {op for op in _ops_in(out) if op.startswith("**")},
-               f"{text} should be built from +, * and ** (found the operations "
-               f"{sorted(_ops_in(out))}), so that it needs no backward of its own.")
+        one = cls(1.0)
+        primitives = {(one + one)._op, (one * one)._op, (one ** -1)._op}
+        expect(_ops_in(out) <= primitives,
+               f"{text} should be built from your +, * and ** -1 (their nodes are labelled "
+               f"{sorted(primitives)}; this one has {sorted(_ops_in(out))}), so that it needs "
+               "no backward of its own.")
         for node in reversed(topological_order(out)):
             node.grad = 0.0
         out.grad = 1.0
@@ -342,6 +356,9 @@ def check_mlp(cls):
         x = [0.5, -1.0, 0.25][: sizes[0]]
         out = model(x)
         expected = _expected_forward([p.data for p in params], x, sizes)
+        if sizes[-1] == 1 and isinstance(out, list):
+            raise CheckFailed(f"MLP{sizes}(x) returned a list; with one output, a layer "
+                              "returns that neuron's Value itself, not a list of one.")
         got = [out] if sizes[-1] == 1 else out
         expect(isinstance(got, list) and len(got) == sizes[-1],
                f"MLP(...)(x) with {sizes[-1]} output(s) should return "
@@ -351,10 +368,16 @@ def check_mlp(cls):
                          hint="ReLU after every layer except the last, whose neurons are "
                               "linear (nonlin=False); parameters() lists, neuron by neuron, "
                               "the weights and then the bias.")
+        reference = MLP(sizes[0], list(sizes[1:]))
+        _fixed(reference)
+        reference_out = reference(x)
+        (reference_out if sizes[-1] == 1 else reference_out[0]).backward()
         model.zero_grad()
-        (got[0] * 1.0).backward()
-        expect(any(p.grad != 0 for p in params[: sizes[1] * (sizes[0] + 1)]),
-               "no gradient reached the first layer: its neurons must compute with Values.")
+        got[0].backward()
+        for i, (mine, theirs) in enumerate(zip(params, reference.parameters())):
+            expect_close(mine.grad, theirs.grad, f"the gradient of parameter {i} of MLP{sizes}",
+                         hint="every weight must take part in the computation as a Value "
+                              "(wi * xi, not wi.data * xi), or no gradient reaches it.")
 
 
 @exercise("1.8", "one training step", train_step,
@@ -374,6 +397,9 @@ def check_train_step(fn):
     for p in model.parameters():  # stale gradients that zero_grad must clear
         p.grad = 5.0
     loss = fn(model, X, y, 0.1)
+    expect(isinstance(loss, (int, float)),
+           f"train_step should return the loss as a number, got {type(loss).__name__}: "
+           "return loss.data.")
     ref_loss = train_step(ref_model, X, y, 0.1)
     expect_close(getattr(loss, "data", loss), ref_loss, "the loss returned by train_step",
                  hint="the hinge loss is the mean of relu(1 - y * score) over the points, "

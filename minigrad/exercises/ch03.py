@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minigrad.autograd import Function
 from minigrad.broadcast import unbroadcast as _unbroadcast
 from minigrad.exercises.core import CheckFailed, exercise, expect, expect_array
 
@@ -48,6 +49,20 @@ def repeat_vjp(x_shape, repeats, axis, g):
     n = x_shape[axis]
     grouped = g.reshape(g.shape[:axis] + (n, repeats) + g.shape[axis + 1:])
     return grouped.sum(axis=axis + 1)
+
+
+def send_back(ctx, grad, grads):
+    """One operation's step of the backward pass, broadcasting-aware: run its VJP on
+    ``grad``, sum each input's gradient back to the input's shape, and add it into
+    ``grads`` (keyed by the input's id), for the inputs that need one."""
+    input_grads = ctx.fn.backward(ctx, grad)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    for x, g, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
+        if needed and g is not None:
+            g = unbroadcast(g, x.data.shape)
+            key = id(x)
+            grads[key] = g if key not in grads else grads[key] + g
 
 
 # -- checks -----------------------------------------------------------------------
@@ -146,3 +161,59 @@ def check_repeat_vjp(fn):
                      f"repeat_vjp for x of shape {x_shape}, repeats={repeats}, axis={axis}",
                      hint="each element was copied `repeats` times next to itself: reshape g "
                           "so the copies get an axis of their own, then sum over it.")
+
+
+@exercise("3.7", "the engine's step, with broadcasting", send_back,
+          lambda: (_Ctx(), np.ones(2), {}),
+          where="minigrad.autograd._send_back",
+          hint="run ctx.fn.backward(ctx, grad); for each input that needs a gradient, pass its "
+               "gradient through unbroadcast(g, x.data.shape) and add it into grads[id(x)].")
+def check_send_back(fn):
+    from minigrad import Tensor
+    from minigrad.ops.arithmetic import Add
+    from minigrad.ops.elementwise import Exp
+
+    a = Tensor(_rng.standard_normal((3, 4)), requires_grad=True)
+    b = Tensor(_rng.standard_normal(4), requires_grad=True)
+    g = _rng.standard_normal((3, 4))
+    grads = {}
+    fn(Add.apply(a, b)._ctx, g, grads)
+    expect(id(b) in grads, "the bias b needs a gradient: put it in grads[id(b)].")
+    expect_array(grads[id(b)], g.sum(axis=0), "the gradient of b (shape (4,)) in a (3, 4) + b (4,)",
+                 hint="b was broadcast over the rows, so its gradient is summed back to its "
+                      "own shape: unbroadcast(g, x.data.shape) for every input.")
+    expect_array(grads[id(a)], g, "the gradient of a in a (3, 4) + b (4,)")
+    grads = {id(a): np.ones((3, 4))}
+    fn(Add.apply(a, b)._ctx, g, grads)
+    expect_array(grads[id(a)], g + 1, "grads[id(a)] that already held ones",
+                 hint="a node used twice receives two contributions: add into grads "
+                      "(grads[key] + g), do not overwrite.")
+    grads = {}
+    fn(_AddReturningBoth.apply(a, np.ones(4))._ctx, g, grads)
+    expect(set(grads) == {id(a)}, "only inputs that need a gradient go into grads (the "
+                                  "constant array does not, even though this operation's "
+                                  "backward returns a gradient for it): check "
+                                  "ctx.needs_input_grad.")
+    grads = {}
+    x = Tensor(_rng.standard_normal((2, 3)), requires_grad=True)
+    fn(Exp.apply(x)._ctx, np.ones((2, 3)), grads)
+    expect_array(grads[id(x)], np.exp(x.data), "the gradient of exp(x)",
+                 hint="an operation with one input may return a single array, not a tuple: "
+                      "wrap it as (g,) before looping.")
+
+
+class _AddReturningBoth(Function):
+    """a + b whose backward returns both gradients, needed or not."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class _Ctx:
+    """Stands for a Context in the example call."""
+    fn, inputs, needs_input_grad = None, (), ()

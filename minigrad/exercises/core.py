@@ -264,6 +264,9 @@ def use(exercise_id, fn):
         print(f"Running on your {_name(fn)} (Exercise {exercise_id} passes).")
         return fn
     reference = lookup(exercise_id).reference
-    print(f"Your Exercise {exercise_id} is {result.status}: running on minigrad's reference "
+    state = result.status if result.status == ERROR else f"is {result.status}"
+    why = result.message.splitlines()[0] if result.message else ""
+    why = f" ({why})" if why.startswith("this exercise uses") else ""
+    print(f"Your Exercise {exercise_id} {state}{why}: running on minigrad's reference "
           f"{_name(reference)} so that the rest of the notebook runs.", file=sys.stdout)
     return reference
