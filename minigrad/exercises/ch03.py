@@ -2,7 +2,6 @@
 
 import numpy as np
 
-from minigrad.autograd import Function
 from minigrad.broadcast import unbroadcast as _unbroadcast
 from minigrad.exercises.core import CheckFailed, exercise, expect, expect_array
 
@@ -170,6 +169,7 @@ def check_repeat_vjp(fn):
                "gradient through unbroadcast(g, x.data.shape) and add it into grads[id(x)].")
 def check_send_back(fn):
     from minigrad import Tensor
+    from minigrad.exercises.ch02 import AddReturningBoth
     from minigrad.ops.arithmetic import Add
     from minigrad.ops.elementwise import Exp
 
@@ -189,7 +189,7 @@ def check_send_back(fn):
                  hint="a node used twice receives two contributions: add into grads "
                       "(grads[key] + g), do not overwrite.")
     grads = {}
-    fn(_AddReturningBoth.apply(a, np.ones(4))._ctx, g, grads)
+    fn(AddReturningBoth.apply(a, np.ones(4))._ctx, g, grads)
     expect(set(grads) == {id(a)}, "only inputs that need a gradient go into grads (the "
                                   "constant array does not, even though this operation's "
                                   "backward returns a gradient for it): check "
@@ -200,18 +200,6 @@ def check_send_back(fn):
     expect_array(grads[id(x)], np.exp(x.data), "the gradient of exp(x)",
                  hint="an operation with one input may return a single array, not a tuple: "
                       "wrap it as (g,) before looping.")
-
-
-class _AddReturningBoth(Function):
-    """a + b whose backward returns both gradients, needed or not."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return a + b
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, g
 
 
 class _Ctx:
