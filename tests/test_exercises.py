@@ -412,6 +412,57 @@ def _send_back(unbroadcast=True, add=True, needs=True):
     return send_back
 
 
+def _ce_variant(scale=None, ignore_grad_out=False, naive=False):
+    """A fused cross-entropy with one plausible mistake."""
+
+    class CrossEntropy(Function):
+        @staticmethod
+        def forward(ctx, logits, y):
+            if naive:
+                with np.errstate(all="ignore"):
+                    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+                    logp = np.log(p)
+            else:
+                logp = logits - logits.max(axis=1, keepdims=True)
+                logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
+            ctx.save_for_backward(logp, y)
+            return -logp[np.arange(len(y)), y].mean()
+
+        @staticmethod
+        def backward(ctx, g):
+            logp, y = ctx.saved_tensors
+            grad = np.exp(logp)
+            grad[np.arange(len(y)), y] -= 1
+            grad = grad * (scale if scale is not None else 1 / len(y))  # scale 1: no mean
+            return (grad if ignore_grad_out else grad * g), None
+
+    return CrossEntropy
+
+
+def _bce_variant(literal=False, overflowing_sigmoid=False):
+    """A fused binary cross-entropy with one plausible mistake."""
+
+    class BCEWithLogits(Function):
+        @staticmethod
+        def forward(ctx, z, y):
+            ctx.save_for_backward(z, y)
+            if literal:
+                p = 1 / (1 + np.exp(-z))
+                return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+            return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+
+        @staticmethod
+        def backward(ctx, g):
+            z, y = ctx.saved_tensors
+            if overflowing_sigmoid:
+                sigmoid = np.exp(z) / (1 + np.exp(z))
+            else:
+                sigmoid = 1 / (1 + np.exp(-z))
+            return (sigmoid - y) * g / z.size, None
+
+    return BCEWithLogits
+
+
 WRONG = [
     ("1.1", lambda f, x, h=1e-6: (f(x + h) - f(x)) / h, "forward difference"),
     ("1.1", lambda f, x, h=1e-6: (f(x + 1e-6) - f(x - 1e-6)) / 2e-6, "use the h you were given"),
@@ -482,11 +533,17 @@ WRONG = [
     ("4.1", lambda x: np.log(np.exp(x).sum(axis=-1)), "subtract each row's maximum"),
     ("4.2", lambda x: np.log(np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)), "x - logsumexp"),
     ("4.3", lambda s, g: s * g, "diag(s) - s sᵀ"),
-    ("4.4", lambda z, y: np.exp(z) / np.exp(z).sum(1, keepdims=True) - np.eye(3)[y],
-     "5 times too large"),
+    ("4.1", lambda x: x.max() + np.log(np.exp(x - x.max()).sum(axis=-1)),  # one maximum
+     "subtract each row's maximum"),
+    ("4.2", lambda x: x - np.log(np.exp(x).sum(axis=-1, keepdims=True)), "x - logsumexp"),
+    ("4.3", lambda s, g: s * (g - (g * s).sum()), "the sum is per row"),
+    ("4.5", lambda y, c: np.eye(c)[y].T, "row i has a single 1"),
+    ("4.4", _ce_variant(scale=1.0), "5 times too large"),
+    ("4.4", _ce_variant(ignore_grad_out=True), "multiply by grad_out"),
+    ("4.4", _ce_variant(naive=True), "something overflowed"),
     ("4.5", lambda y, c: np.eye(y.max() + 1)[y], "num_classes"),
-    ("4.6", lambda z, y: -np.mean(y * np.log(1 / (1 + np.exp(-z)))
-                                  + (1 - y) * np.log(1 - 1 / (1 + np.exp(-z)))), "max(z, 0)"),
+    ("4.6", _bce_variant(literal=True), "no log of 0"),
+    ("4.6", _bce_variant(overflowing_sigmoid=True), "never overflows"),
     ("5.1", lambda i, o, rng: (rng.uniform(-1, 1, (o, i)), np.zeros(o)), "Kaiming bound"),
     ("5.1", lambda i, o, rng: (rng.uniform(-0.01, 0.01, (i, o)), np.zeros(o)), "(out_features"),
     ("5.2", lambda obj: [v for v in vars(obj).values() if isinstance(v, Tensor)], "only Parameters"),
@@ -673,11 +730,11 @@ def test_every_chapter_has_at_least_five_exercises():
     assert chapters and all(len(ids) >= 5 for ids in chapters.values()), chapters
 
 
-def test_every_exercise_of_chapters_1_to_3_rejects_at_least_two_recorded_mistakes():
+def test_every_exercise_of_chapters_1_to_4_rejects_at_least_two_recorded_mistakes():
     from collections import Counter
 
     recorded = Counter(exercise_id for exercise_id, _, _ in WRONG)
-    short = {i: recorded[i] for i in EXERCISES if i[0] in "123" and recorded[i] < 2}
+    short = {i: recorded[i] for i in EXERCISES if i[0] in "1234" and recorded[i] < 2}
     assert short == {}, "record at least two plausible wrong solutions in WRONG"
 
 
