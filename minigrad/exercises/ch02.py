@@ -183,12 +183,24 @@ def check_backward(fn):
     ctxs = [node._ctx for node in topological_order(root, parents=_parents) if node._ctx]
     fn(root)
     expect(a.grad is not None, "a.grad is still None: leaves must receive their gradient "
-                               "(a leaf is a tensor with no _ctx).")
+                               "(a leaf is a tensor with no _ctx). If they do, check the "
+                               "order: reverse topological order, the root first, and "
+                               "ctx.release() only after ctx.fn.backward has run.")
     expect_array(a.grad, ra.grad, "a.grad, where a is used twice (y = sum(a·b·a + exp(b)))",
                  hint="a node's gradient is the *sum* over its uses: add into the dict of "
                       "gradients (grads[key] = grads[key] + g), and pass a node's gradient on "
                       "only once it is complete, in reverse topological order.")
-    expect_array(b.grad, rb.grad, "b.grad")
+    expect_array(b.grad, rb.grad, "b.grad",
+                 hint="an operation with one input (Exp, Sum) may return a bare array, not a "
+                      "tuple: make it (g,) before zipping it with ctx.inputs.")
+    for first in (3.0, Tensor(np.array([3.0, 3.0]), device="cpu")):  # no gradient wanted
+        x = Tensor(np.array([2.0, -1.0]), requires_grad=True, device="cpu")
+        w = Tensor(np.array([0.5, 4.0]), requires_grad=True, device="cpu")
+        fn(apply(Sum, apply(Mul, apply(Mul, first, x), w), axis=0))
+        expect_array(x.grad, 3.0 * w.data, f"x.grad for sum({first!r} * x * w)",
+                     hint="backward returns one gradient per entry of ctx.inputs (None for "
+                          "those that need none): zip it with ctx.inputs and "
+                          "ctx.needs_input_grad, not with ctx.parents.")
     expect(all(ctx.saved_tensors == () for ctx in ctxs),
            "backward should free what each operation saved (ctx.release()) once it has "
            "run, so memory does not grow from step to step.")
