@@ -329,37 +329,23 @@ def _sum_class(backward):
     return type("WrongSum", (_LearnerSum,), {"backward": staticmethod(backward)})
 
 
-def _apply_recording_always(fn, *inputs, **params):
+def _apply(record_always=False, pass_params=True, honest_needs=True):
+    """An apply with one plausible mistake: recording when nothing needs a gradient,
+    dropping the keyword parameters, or claiming every input needs a gradient."""
     from minigrad.autograd import Context
-    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-    ctx = Context(fn, inputs, needs)
-    out = Tensor(fn.forward(ctx, *arrays, **params))
-    out.requires_grad, out._ctx = True, ctx  # even when nothing needs a gradient
-    return out
+
+    def apply(fn, *inputs, **params):
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        ctx = Context(fn, inputs, needs if honest_needs else (True,) * len(inputs))
+        out = Tensor(fn.forward(ctx, *arrays, **(params if pass_params else {})))
+        if record_always or not honest_needs or any(needs):
+            out.requires_grad, out._ctx = True, ctx
+        return out
+    return apply
 
 
-def _apply_without_params(fn, *inputs, **params):
-    from minigrad.autograd import Context
-    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-    ctx = Context(fn, inputs, needs)
-    out = Tensor(fn.forward(ctx, *arrays))  # params dropped
-    if any(needs):
-        out.requires_grad, out._ctx = True, ctx
-    return out
-
-
-def _apply_without_needs(fn, *inputs, **params):
-    from minigrad.autograd import Context
-    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-    ctx = Context(fn, inputs, (True,) * len(inputs))  # every input "needs" a gradient
-    out = Tensor(fn.forward(ctx, *arrays, **params))
-    out.requires_grad, out._ctx = True, ctx
-    return out
-
-
-def _tensor_backward(root, assign=False, release=True, leaves=True):
+def _tensor_backward(root, assign=False, release=True, leaves=True, zip_parents=False):
     from minigrad import topological_order
 
     def parents(node):
@@ -377,35 +363,15 @@ def _tensor_backward(root, assign=False, release=True, leaves=True):
             continue
         input_grads = ctx.fn.backward(ctx, g)
         input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
-        for x, gx, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
+        if zip_parents:  # wrong when an earlier input needs no gradient
+            pairs = ((x, gx, True) for x, gx in zip(ctx.parents, input_grads))
+        else:
+            pairs = zip(ctx.inputs, input_grads, ctx.needs_input_grad)
+        for x, gx, needed in pairs:
             if needed and gx is not None:
                 grads[id(x)] = gx if assign or id(x) not in grads else grads[id(x)] + gx
         if release:
             ctx.release()
-
-
-def _backward_zipping_parents(root):
-    """Zips the gradients with ctx.parents: wrong when an earlier input needs none."""
-    from minigrad import topological_order
-
-    def parents(node):
-        return node._ctx.parents if node._ctx is not None else ()
-
-    grads = {id(root): np.ones_like(root.data)}
-    for node in reversed(topological_order(root, parents=parents)):
-        g = grads.pop(id(node), None)
-        if g is None:
-            continue
-        ctx = node._ctx
-        if ctx is None:
-            node.grad = g if node.grad is None else node.grad + g
-            continue
-        input_grads = ctx.fn.backward(ctx, g)
-        input_grads = input_grads if isinstance(input_grads, tuple) else (input_grads,)
-        for x, gx in zip(ctx.parents, input_grads):
-            if gx is not None:
-                grads[id(x)] = gx if id(x) not in grads else grads[id(x)] + gx
-        ctx.release()
 
 
 def _backward_with_assignment(root):
@@ -518,13 +484,13 @@ WRONG = [
     ("2.3", _function("MulAlwaysBoth", lambda ctx, g: (g * ctx.saved_tensors[1],
                                                        g * ctx.saved_tensors[0])),
      "return None for it"),
-    ("2.4", _apply_recording_always, "nothing is recorded"),
-    ("2.4", _apply_without_params, "keyword parameters"),
-    ("2.4", _apply_without_needs, "needs_input_grad"),
+    ("2.4", _apply(record_always=True), "nothing is recorded"),
+    ("2.4", _apply(pass_params=False), "keyword parameters"),
+    ("2.4", _apply(honest_needs=False), "needs_input_grad"),
     ("2.5", _backward_with_assignment, "*sum* over its uses"),
     ("2.5", _backward_without_release, "free what each operation saved"),
     ("2.5", _backward_forgetting_leaf_grads, "a.grad is still None"),
-    ("2.5", _backward_zipping_parents, "not with ctx.parents"),
+    ("2.5", lambda root: _tensor_backward(root, zip_parents=True), "not with ctx.parents"),
     ("2.6", _sum_class(lambda ctx, g: np.broadcast_to(g, ctx.shape) if g.ndim == len(ctx.shape)
                        else np.ones(ctx.shape)), "put the summed axis back"),
     ("2.6", _sum_class(lambda ctx, g: np.broadcast_to(np.expand_dims(g, ctx.axis), ctx.shape)
