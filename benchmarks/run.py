@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE))
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
 from minigrad import nn, optim  # noqa: E402
+from numpy_conv import NumpyLeNet, conv_backward, conv_forward  # noqa: E402
 from numpy_mlp import NumpyMLP  # noqa: E402
 
 try:
@@ -184,6 +185,103 @@ def training_steps(repeats, rounds):
                 fns["jax"] = _jax_step(sizes, dtype, X, y, weights)
             rows.append({"benchmark": f"{name}, batch {batch}", "dtype": np.dtype(dtype).name,
                          **timed_together(fns, repeats, rounds=rounds)})
+    return rows
+
+
+# -- convolutions (Chapter 7) -------------------------------------------------------------------
+
+LENET_SHAPES = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,),
+                (10, 84), (10,)]
+
+
+def _lenet_params(rng):
+    return [(rng.standard_normal(shape) * (0.1 if len(shape) > 1 else 0.01)).astype(np.float32)
+            for shape in LENET_SHAPES]
+
+
+def _copy_into(parameters, arrays, assign):
+    for p, a in zip(parameters, arrays):
+        assert tuple(p.shape) == a.shape, (p.shape, a.shape)
+        assign(p, a)
+
+
+def _minigrad_lenet(params, X, y):
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    _copy_into(model.parameters(), params, lambda p, a: p.data.__setitem__(..., a))
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    Xt = mg.tensor(X)
+
+    def step():
+        loss = F.cross_entropy(model(Xt), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    step.model = model  # for the test that compares it with the NumPy baseline
+    return step
+
+
+def _torch_lenet(params, X, y):
+    tnn = torch.nn
+    model = tnn.Sequential(tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),
+                           tnn.Conv2d(6, 16, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
+                           tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(),
+                           tnn.Linear(84, 10))
+    with torch.no_grad():
+        _copy_into(list(model.parameters()), params, lambda p, a: p.copy_(torch.from_numpy(a)))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(Xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def convolutions(repeats, rounds):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 32, 32, 32)).astype(np.float32)
+    w = (rng.standard_normal((64, 32, 3, 3)) * 0.05).astype(np.float32)
+    b = np.zeros(64, np.float32)
+    g = rng.standard_normal((32, 64, 32, 32)).astype(np.float32)
+
+    def by_hand():
+        out, cache = conv_forward(x, w, b, 1)
+        conv_backward(g, w, cache)
+
+    xm = mg.tensor(x, requires_grad=True)
+    wm, bm, gm = mg.tensor(w, requires_grad=True), mg.tensor(b, requires_grad=True), mg.tensor(g)
+
+    def with_minigrad():
+        xm.grad = wm.grad = bm.grad = None
+        F.conv2d(xm, wm, bm, padding=1).backward(gm)
+
+    fns = {"numpy": by_hand, "minigrad": with_minigrad}
+    if torch is not None:
+        xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        gt = torch.from_numpy(g)
+
+        def with_torch():
+            xt.grad = wt.grad = bt.grad = None
+            torch.nn.functional.conv2d(xt, wt, bt, padding=1).backward(gt)
+        fns["pytorch"] = with_torch
+    conv_reps = max(rounds, repeats // 4)
+    rows = [{"benchmark": "conv layer 32→64 channels, 3×3, 32×32, batch 32, forward + backward",
+             "dtype": "float32", **timed_together(fns, conv_reps, rounds=rounds)}]
+
+    params = _lenet_params(rng)
+    X = rng.random((64, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, 64)
+    reference = NumpyLeNet(params)
+    fns = {"numpy": lambda: reference.step(X, y, 0.01), "minigrad": _minigrad_lenet(params, X, y)}
+    if torch is not None:
+        fns["pytorch"] = _torch_lenet(params, X, y)
+    rows.append({"benchmark": "LeNet-5 training step, batch 64", "dtype": "float32",
+                 **timed_together(fns, conv_reps, rounds=rounds)})
     return rows
 
 
@@ -373,7 +471,8 @@ def main(argv=None):
                    f"Python {platform.python_version()}, NumPy {np.__version__}"
                    + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else ", no PyTorch")
                    + (f", JAX {jax.__version__} (CPU)" if jax else ", no JAX"),
-        "timings": training_steps(repeats, rounds) + scalar_engine(repeats, rounds) + per_op(repeats, rounds),
+        "timings": training_steps(repeats, rounds) + convolutions(repeats, rounds)
+                   + scalar_engine(repeats, rounds) + per_op(repeats, rounds),
         "memory": memory(100 if args.quick else 2000),
         "book_build_seconds": None,
     }

@@ -262,10 +262,11 @@ def _send_back(ctx, grad, grads):
         if g is None or not needs:
             continue
         if g.shape != x.data.shape:
+            returned = g.shape
             g = unbroadcast(g, x.data.shape)
             if g.shape != x.data.shape:
                 raise RuntimeError(
-                    f"{ctx.fn.op_name()}.backward returned a gradient of shape {g.shape} "
+                    f"{ctx.fn.op_name()}.backward returned a gradient of shape {returned} "
                     f"for an input of shape {x.data.shape}")
         key = id(x)
         previous = grads.get(key)

@@ -26,6 +26,15 @@ def _differentiable(x):
                                       data.dtype.kind in "iu")
 
 
+def _broadcasts(x_shape, out_shape):
+    """Whether an input of ``x_shape`` broadcasts to ``out_shape`` (a pooled or reshaped
+    input does not, so the note about summing over broadcast axes would mislead)."""
+    try:
+        return np.broadcast_shapes(tuple(x_shape), tuple(out_shape)) == tuple(out_shape)
+    except ValueError:
+        return False
+
+
 def _likely_cause(got, expected, x_shape, out_shape):
     """A sentence guessing what went wrong, from how the two gradients differ."""
     if np.allclose(got, 0) and not np.allclose(expected, 0):
@@ -38,7 +47,7 @@ def _likely_cause(got, expected, x_shape, out_shape):
         ratios = got[nonzero] / expected[nonzero]
         ratio = float(np.median(ratios))
         if np.allclose(ratios, ratio, rtol=1e-3) and ratio > 0:
-            broadcast = tuple(x_shape) != tuple(out_shape)
+            broadcast = tuple(x_shape) != tuple(out_shape) and _broadcasts(x_shape, out_shape)
             note = (f" This input was broadcast from {tuple(x_shape)} to {tuple(out_shape)}: "
                     "its gradient must be *summed* over the broadcast dimensions.") if broadcast else ""
             if ratio < 1:

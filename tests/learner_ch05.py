@@ -57,7 +57,7 @@ def module_class(open_lists=True, once=True, only_parameters=True, deep_train=Tr
 
 
 def linear_class(bound_factor=1.0, bound_of_variance=False, transpose=True, use_data=False,
-                 generator=None):
+                 generator=None, always_add_bias=False):
     """A learner's Linear on minigrad's Module, with one possible slip."""
 
     class Linear(nn.Module):
@@ -71,12 +71,14 @@ def linear_class(bound_factor=1.0, bound_of_variance=False, transpose=True, use_
         def forward(self, x):
             w = self.weight.data if use_data else self.weight
             out = x @ (w.T if transpose else w)
+            if always_add_bias:
+                return out + self.bias
             return out if self.bias is None else out + self.bias
 
     return Linear
 
 
-def sgd_class(per_parameter=True, keep_velocity=True, in_place=True):
+def sgd_class(per_parameter=True, keep_velocity=True, in_place=True, skip_none=True):
     """A learner's SGD with momentum, with one possible slip."""
 
     class SGD:
@@ -91,7 +93,7 @@ def sgd_class(per_parameter=True, keep_velocity=True, in_place=True):
 
         def step(self):
             for i, p in enumerate(self.params):
-                if p.grad is None:
+                if p.grad is None and skip_none:
                     continue
                 if not per_parameter:  # one velocity for all the parameters
                     self.shared = self.momentum * self.shared + p.grad
@@ -109,7 +111,7 @@ def sgd_class(per_parameter=True, keep_velocity=True, in_place=True):
     return SGD
 
 
-def adam_class(bias_correction=True, count_per_parameter=False):
+def adam_class(bias_correction=True, count_per_parameter=False, eps_inside=False):
     """A learner's Adam, with one possible slip."""
 
     class Adam:
@@ -136,13 +138,14 @@ def adam_class(bias_correction=True, count_per_parameter=False):
                 m, s = self.m[i], self.s[i]
                 if bias_correction:
                     m, s = m / (1 - self.b1 ** self.t), s / (1 - self.b2 ** self.t)
-                p.data -= self.lr * m / (np.sqrt(s) + self.eps)
+                scale = np.sqrt(s + self.eps) if eps_inside else np.sqrt(s) + self.eps
+                p.data -= self.lr * m / scale
 
     return Adam
 
 
 def loader_class(drop_last=False, separate_orders=False, reseed_each_epoch=False,
-                 with_replacement=False):
+                 with_replacement=False, length_plus_one=False):
     """A learner's data loader, with one possible slip."""
 
     class DataLoader:
@@ -152,6 +155,8 @@ def loader_class(drop_last=False, separate_orders=False, reseed_each_epoch=False
             self.rng = np.random.default_rng(seed)
 
         def __len__(self):
+            if length_plus_one:
+                return len(self.X) // self.batch_size + 1
             return len(self.X) // self.batch_size if drop_last else \
                 math.ceil(len(self.X) / self.batch_size)
 
@@ -194,7 +199,8 @@ def epoch_fn(zero_grad=True, set_train=True, as_tensor=False, last_only=False):
     return epoch
 
 
-def evaluate_fn(set_eval=True, no_grad=True, mean_of_means=False, count=False):
+def evaluate_fn(set_eval=True, no_grad=True, mean_of_means=False, count=False,
+                tensor_loss=False):
     """A learner's evaluate, with one possible slip."""
 
     def run(model, X, y, batch_size=1000):
@@ -207,10 +213,11 @@ def evaluate_fn(set_eval=True, no_grad=True, mean_of_means=False, count=False):
                 xb, yb = X[start:start + batch_size], y[start:start + batch_size]
                 logits = model(minigrad.tensor(xb))
                 reduction = "mean" if mean_of_means else "sum"
-                losses.append(F.cross_entropy(logits, yb, reduction=reduction).item())
+                loss = F.cross_entropy(logits, yb, reduction=reduction)
+                losses.append(loss if tensor_loss else loss.item())
                 correct += int((logits.numpy().argmax(axis=1) == yb).sum())
         loss = np.mean(losses) if mean_of_means else sum(losses) / len(X)
-        return float(loss), (correct if count else correct / len(X))
+        return (loss if tensor_loss else float(loss)), (correct if count else correct / len(X))
 
     return run
 
@@ -236,15 +243,20 @@ WRONG = [
     ("5.2", linear_class(transpose=False), "x @ self.weight.T"),
     ("5.2", linear_class(use_data=True), "not self.weight.data"),
     ("5.2", linear_class(generator=np.random.default_rng), "minigrad.rng.default_rng()"),
+    ("5.2", linear_class(generator=lambda: np.random.default_rng(0)), "every layer would start"),
+    ("5.2", linear_class(always_add_bias=True), "only when self.bias is not None"),
     ("5.3", sgd_class(keep_velocity=False), "keeps its own velocity"),
     ("5.3", sgd_class(per_parameter=False), "keep one state array per parameter"),
     ("5.3", sgd_class(in_place=False), "p.data in place"),
+    ("5.3", sgd_class(skip_none=False), "`if p.grad is None: continue`"),
     ("5.4", adam_class(bias_correction=False), "t = 1 at the first step"),
     ("5.4", adam_class(count_per_parameter=True), "not once per parameter"),
+    ("5.4", adam_class(eps_inside=True), "ε is added after the square root"),
     ("5.5", loader_class(drop_last=True), "keep the last, smaller batch"),
     ("5.5", loader_class(separate_orders=True), "the same index"),
     ("5.5", loader_class(reseed_each_epoch=True), "make the generator once"),
     ("5.5", loader_class(with_replacement=True), "exactly once"),
+    ("5.5", loader_class(length_plus_one=True), "not n // batch_size + 1"),
     ("5.6", epoch_fn(zero_grad=False), "old gradients add up"),
     ("5.6", epoch_fn(set_train=False), "model.train()"),
     ("5.6", epoch_fn(as_tensor=True), "keeps every batch's activations alive"),
@@ -253,4 +265,5 @@ WRONG = [
     ("5.7", evaluate_fn(no_grad=False), "minigrad.no_grad()"),
     ("5.7", evaluate_fn(mean_of_means=True), "weighs its 8 samples double"),
     ("5.7", evaluate_fn(count=True), "count the right answers"),
+    ("5.7", evaluate_fn(tensor_loss=True), "return Python floats"),
 ]

@@ -78,3 +78,23 @@ def test_gpu_benchmark_runs_on_the_stand_in(tmp_path):
     assert [(r["batch"], r["width"]) for r in results["rows"]] == [(32, 64), (256, 64)]
     assert all(r["cpu"][0] > 0 and r["standin"][0] > 0 for r in results["rows"])
     assert "| 32 | 64 |" in (tmp_path / "r.md").read_text()
+
+
+def test_the_hand_written_numpy_lenet_takes_the_same_step_as_minigrad():
+    """The LeNet baseline computes what minigrad computes (one SGD step moves every
+    parameter alike), so the ratio compares like with like."""
+    import numpy as np
+
+    sys.path.insert(0, str(BENCHMARKS))
+    import run
+    from numpy_conv import NumpyLeNet
+
+    rng = np.random.default_rng(1)
+    params = [p.astype(np.float64) for p in run._lenet_params(rng)]
+    X, y = rng.random((8, 1, 28, 28)), rng.integers(0, 10, 8)
+    by_hand = NumpyLeNet(params)
+    by_hand.step(X, y, 0.01)
+    step = run._minigrad_lenet(params, X, y)  # a float32 model: compare the updates loosely
+    step()
+    for mine, theirs, start in zip(step.model.parameters(), by_hand.params, params):
+        np.testing.assert_allclose(mine.numpy() - start, theirs - start, rtol=2e-3, atol=1e-6)

@@ -233,3 +233,36 @@ def test_graph_is_freed_when_the_loss_is_kept():
     loss.backward()
     assert watcher() is None          # freed, although `loss` is still alive
     assert loss.item() > 0
+
+
+def test_a_wrongly_shaped_gradient_is_reported_with_the_shape_backward_returned():
+    class Unshaped(mg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.reshape(2, 3, 2, 2, 3, 2).max(axis=(3, 5))
+
+        @staticmethod
+        def backward(ctx, g):
+            return np.ones((2, 3, 2, 2, 3, 2))  # forgot to reshape back to (2, 3, 4, 6)
+
+    x = mg.tensor(np.zeros((2, 3, 4, 6)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(2, 3, 2, 2, 3, 2\) for an input of shape "
+                                           r"\(2, 3, 4, 6\)"):
+        Unshaped.apply(x).sum().backward()
+
+
+def test_gradcheck_speaks_of_broadcasting_only_when_the_input_was_broadcast():
+    from minigrad.gradcheck import GradcheckError, gradcheck
+
+    class DoubledPool(mg.Function):  # 2 x 2 average pooling, gradient twice too large
+        @staticmethod
+        def forward(ctx, a):
+            return a.reshape(1, 2, 2, 2, 2).mean(axis=(2, 4))
+
+        @staticmethod
+        def backward(ctx, g):
+            return np.repeat(np.repeat(g, 2, axis=1), 2, axis=2).reshape(1, 4, 4) / 2
+
+    with pytest.raises(GradcheckError) as error:
+        gradcheck(DoubledPool.apply, np.arange(16.0).reshape(1, 4, 4))
+    assert "2 times too large" in str(error.value) and "broadcast" not in str(error.value)

@@ -10,7 +10,8 @@ the reference solution until then, so later cells always run.
 ``python -m minigrad.exercises build`` writes the student notebooks.
 """
 
-from minigrad.exercises import ch01, ch02, ch03, ch04, ch05, ch06  # noqa: F401  (they register)
+from minigrad.exercises import (  # noqa: F401  (importing a chapter registers its exercises)
+    ch01, ch02, ch03, ch04, ch05, ch06, ch07)
 from minigrad.exercises.core import EXERCISES, CheckResult, check, lookup, use
 
 __all__ = ["EXERCISES", "CheckResult", "check", "lookup", "use"]

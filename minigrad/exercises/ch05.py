@@ -197,8 +197,15 @@ def check_linear(cls):
     again = cls(400, 300)
     expect(np.array_equal(again.weight.numpy(), weight.numpy()),
            "two layers made after minigrad.manual_seed(0) have different weights.\nHint: draw "
-           "from minigrad.rng.default_rng(), which manual_seed seeds, so runs repeat.")
-    expect(getattr(cls(3, 2, bias=False), "bias", "missing") is None,
+           "from minigrad.rng.default_rng(), called each time you draw (manual_seed replaces "
+           "the generator it returns), so runs repeat.")
+    other = cls(400, 300)
+    expect(not np.array_equal(other.weight.numpy(), weight.numpy()),
+           "two layers made one after the other have the same weights: every layer would "
+           "start identical.\nHint: draw from minigrad.rng.default_rng(), called when you "
+           "draw, not from a generator you seeded yourself.")
+    unbiased = cls(3, 2, bias=False)
+    expect(getattr(unbiased, "bias", "missing") is None,
            "with bias=False the layer should have self.bias = None.")
     small = cls(3, 2)
     small.weight.data[...] = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]
@@ -219,6 +226,13 @@ def check_linear(cls):
     expect_array(small.bias.grad, [5.0, 5.0], "the bias gradient of sum(Linear(x)) over 5 rows")
     expect({id(p) for p in small.parameters()} == {id(small.weight), id(small.bias)},
            "small.parameters() should hold the weight and the bias.")
+    try:
+        out = unbiased(Tensor(np.ones((4, 3), dtype=np.float32)))
+    except TypeError as error:
+        raise CheckFailed(f"a layer made with bias=False raised in forward: {error}\nHint: "
+                          "add the bias only when self.bias is not None.") from None
+    expect_array(out, np.ones((4, 3)) @ unbiased.weight.numpy().T,
+                 "forward of a layer without bias")
 
 
 # -- 5.3 and 5.4 optimizers ------------------------------------------------------------------
@@ -244,6 +258,10 @@ def _run_optimizer(make, lr_after_two=None):
         p1.grad, p2.grad = g1.copy(), g2.copy()
         try:
             optimizer.step()
+        except TypeError as error:
+            raise CheckFailed(f"step {step + 1} raised TypeError: {error}\nHint: a parameter "
+                              "whose grad is None (it took no part in the loss) must be "
+                              "skipped: `if p.grad is None: continue`.") from None
         except ValueError as error:
             raise CheckFailed(f"step {step + 1} raised ValueError: {error}\nHint: the "
                               "parameters have different shapes ((2,) and (3, 1)): keep one "
@@ -291,13 +309,13 @@ def check_sgd(cls):
           hint="per parameter m and s (zeros at first); one step counter t for the optimizer, "
                "incremented once per step(); m̂ = m / (1 - β₁ᵗ), ŝ = s / (1 - β₂ᵗ).")
 def check_adam(cls):
-    make = {"lr": 0.1, "betas": (0.8, 0.9), "eps": 1e-8}
+    make = {"lr": 0.1, "betas": (0.8, 0.9), "eps": 0.05}  # large enough to matter
     opt, got, params = _run_optimizer(lambda ps: cls(ps, **make), lr_after_two=0.05)
     _, want, _ = _run_optimizer(lambda ps: Adam(ps, **make), lr_after_two=0.05)
     _compare_steps(got[:1], want[:1], "the first Adam step moves every parameter by about "
                    "lr (m̂ / √ŝ = ±1 when t = 1): m̂ = m / (1 - β₁ᵗ), ŝ = s / (1 - β₂ᵗ), "
                    "with t = 1 at the first step for every parameter (t counts calls of "
-                   "step(), not once per parameter).")
+                   "step(), not once per parameter); ε is added after the square root.")
     _compare_steps(got[:2], want[:2], "t counts calls of step(), once for all parameters "
                    "(not once per parameter), and m, s carry over between steps.")
     _compare_steps(got, want, "read self.lr at every step: a schedule changes optimizer.lr.")
@@ -311,6 +329,12 @@ def check_adam(cls):
 _N = 10
 _X = np.stack([np.arange(_N), 10 * np.arange(_N)], axis=1).astype(np.float32)
 _Y = np.arange(_N)
+
+
+def _data():
+    """Fresh copies of the check's arrays: a loader that shuffles them in place must not
+    change what the next check sees."""
+    return _X.copy(), _Y.copy()
 
 
 def _epoch(loader):
@@ -346,7 +370,7 @@ def _cover_once(batches, what):
           hint="in __iter__: order = a permutation (or arange), then yield Tensor(X[i]), "
                "Tensor(y[i]) for consecutive slices i of order.")
 def check_loader(cls):
-    loader = cls(_X, _Y, batch_size=4)
+    loader = cls(*_data(), batch_size=4)
     batches = _epoch(loader)
     sizes = [len(yb) for _, yb in batches]
     expect(sizes == [4, 4, 2],
@@ -354,11 +378,14 @@ def check_loader(cls):
            "Hint: keep the last, smaller batch: range(0, n, batch_size) reaches every sample.")
     expect(len(loader) == 3, f"len(loader) should be the number of batches, 3, got "
            f"{len(loader)}.\nHint: math.ceil(n / batch_size).")
+    expect(len(cls(*_data(), batch_size=5)) == 2, "10 samples in batches of 5 make 2 batches, "
+           "but len(loader) says otherwise.\nHint: math.ceil(n / batch_size), not "
+           "n // batch_size + 1.")
     labels = _cover_once(batches, "without shuffle")
     expect(labels.tolist() == list(range(_N)),
            "without shuffle, the samples should come in their order.")
     expect(batches[0][1].dtype.kind in "iu", "the labels should keep their integer dtype.")
-    shuffled = cls(_X, _Y, batch_size=4, shuffle=True, seed=0)
+    shuffled = cls(*_data(), batch_size=4, shuffle=True, seed=0)
     first = _cover_once(_epoch(shuffled), "with shuffle, epoch 1")
     second = _cover_once(_epoch(shuffled), "with shuffle, epoch 2")
     expect(first.tolist() != list(range(_N)), "with shuffle=True the first epoch came in "
@@ -367,7 +394,7 @@ def check_loader(cls):
            "with shuffle=True two epochs came in the same order: make the generator once, "
            "in __init__ (np.random.default_rng(seed)), and draw a new permutation in each "
            "__iter__.")
-    again = _cover_once(_epoch(cls(_X, _Y, batch_size=4, shuffle=True, seed=0)), "again")
+    again = _cover_once(_epoch(cls(*_data(), batch_size=4, shuffle=True, seed=0)), "again")
     expect(again.tolist() == first.tolist(),
            "two loaders with seed=0 gave different orders: seed the loader's generator, "
            "np.random.default_rng(seed).")
@@ -445,6 +472,9 @@ def check_evaluate(fn):
     expect(isinstance(result, tuple) and len(result) == 2,
            "return the pair (mean loss, accuracy).")
     loss, acc = result
+    expect(not isinstance(loss, Tensor) and not isinstance(acc, Tensor),
+           "evaluate returned a Tensor: return Python floats (loss.item() of each batch, "
+           "added up).")
     model.train()
     want_loss, want_acc = evaluate(model, X, y)
     expect(bool(recorder.seen) and not any(mode for mode, _ in recorder.seen[:3]),
