@@ -10,7 +10,8 @@ Chapter 6 a GPU backend.
 from minigrad.tensor import Tensor
 from minigrad.creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand,
                                randn, tensor, zeros, zeros_like)
-from minigrad.autograd import Function, grad, is_grad_enabled, no_grad, value_and_grad
+from minigrad.autograd import (Function, enable_grad, grad, is_grad_enabled, no_grad,
+                               value_and_grad)
 from minigrad.broadcast import unbroadcast
 from minigrad.ops import (abs, add, argmax, argmin, broadcast_to, clip, concatenate, cos,
                           div, exp, expand_dims, flatten, flip, leaky_relu, log, matmul, max,
@@ -19,7 +20,8 @@ from minigrad.ops import (abs, add, argmax, argmin, broadcast_to, clip, concaten
                           sum, tanh, tile, transpose, unsqueeze, var, where)
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad import data, exercises, functional, nn, ops, optim, viz
-from minigrad.checkpoint import load, save
+from minigrad.serialization import load, save
+from minigrad.checkpointing import checkpoint
 from minigrad.rng import manual_seed
 from minigrad.graph import topological_order
 from minigrad.scalar import MLP, Layer, Neuron, Value
@@ -33,7 +35,7 @@ __all__ = [
     # Chapter 2: tensors, the engine, the functional API
     "Tensor", "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like",
     "eye", "arange", "linspace", "rand", "randn",
-    "Function", "no_grad", "is_grad_enabled", "grad", "value_and_grad",
+    "Function", "no_grad", "enable_grad", "is_grad_enabled", "grad", "value_and_grad",
     "gradcheck", "GradcheckError",
     # Chapters 2-3: operations
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
@@ -43,6 +45,8 @@ __all__ = [
     "repeat", "tile", "concatenate", "stack", "split", "unbroadcast",
     # Chapter 7
     "pad", "flip",
+    # Chapter 8
+    "checkpoint",
     # modules
     # Chapter 5
     "nn", "optim", "save", "load",

@@ -53,10 +53,20 @@ class no_grad:
 
     def __call__(self, fn):
         def wrapper(*args, **kwargs):
-            with no_grad():
+            with type(self)():
                 return fn(*args, **kwargs)
         wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
         return wrapper
+
+
+class enable_grad(no_grad):
+    """Context manager (or decorator) under which operations are recorded again, even
+    inside ``no_grad`` (checkpointing recomputes a segment this way during backward)."""
+
+    def __enter__(self):
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = True
+        return self
 
 
 class Context:
