@@ -148,8 +148,8 @@ def check_module(cls):
     still_training = sum(m.training is not False for m in modules)
     expect(still_training == 0,
            f"after model.eval(), {still_training} of the {len(modules)} modules are still in "
-           "training mode: set training on every submodule, found by the same walk as the "
-           "parameters (Dropout inside a list must switch off too).")
+           "training mode: set training on the module itself and every submodule, found by "
+           "the same walk as the parameters (Dropout inside a list must switch off too).")
     model.train()
     expect(all(m.training is True for m in modules),
            "after model.train(), every module (submodules too) should be in training mode.")
@@ -315,7 +315,8 @@ def check_adam(cls):
     _compare_steps(got[:1], want[:1], "the first Adam step moves every parameter by about "
                    "lr (m̂ / √ŝ = ±1 when t = 1): m̂ = m / (1 - β₁ᵗ), ŝ = s / (1 - β₂ᵗ), "
                    "with t = 1 at the first step for every parameter (t counts calls of "
-                   "step(), not once per parameter); ε is added after the square root.")
+                   "step(), not once per parameter); s averages the squared gradient g², and ε is "
+                   "added after the square root.")
     _compare_steps(got[:2], want[:2], "t counts calls of step(), once for all parameters "
                    "(not once per parameter), and m, s carry over between steps.")
     _compare_steps(got, want, "read self.lr at every step: a schedule changes optimizer.lr.")
@@ -454,7 +455,8 @@ def check_train_epoch(fn):
         expect_array(p, q.numpy(), "the parameters after one epoch",
                      hint="for every batch: optimizer.zero_grad(), loss.backward(), "
                           "optimizer.step(), in that order (without zero_grad, the old "
-                          "gradients add up).")
+                          "gradients add up), with the batch's mean loss (F.cross_entropy's "
+                          "default reduction).")
     expect_close(loss, ref_loss, "the mean loss over the epoch",
                  hint="average the batch losses (loss.item()) over all batches, each "
                       "computed before its step, not only the last one.")
