@@ -10,8 +10,8 @@ Chapter 6 a GPU backend.
 from minigrad.tensor import Tensor
 from minigrad.creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand,
                                randn, tensor, zeros, zeros_like)
-from minigrad.autograd import (Function, enable_grad, grad, is_grad_enabled, no_grad,
-                               value_and_grad)
+from minigrad.autograd import (Function, enable_grad, grad, is_grad_enabled, jacrev,
+                               no_grad, value_and_grad, vjp)
 from minigrad.broadcast import unbroadcast
 from minigrad.ops import (abs, add, argmax, argmin, broadcast_to, clip, concatenate, cos,
                           div, exp, expand_dims, flatten, flip, leaky_relu, log, matmul, max,
@@ -46,7 +46,7 @@ __all__ = [
     # Chapter 7
     "pad", "flip",
     # Chapter 8
-    "checkpoint",
+    "checkpoint", "vjp", "jacrev",
     # modules
     # Chapter 5
     "nn", "optim", "save", "load",

@@ -312,7 +312,7 @@ def value_and_grad(f, argnums=0):
                 raise IndexError(f"grad: argnums {argnums} asks for argument {i}, but "
                                  f"{getattr(f, '__name__', 'f')} got {len(args)} argument(s)")
             args[i] = _differentiable_leaf(args[i])
-        with _enabled():
+        with enable_grad():  # the functional API records even inside no_grad
             out = f(*args, **kwargs)
         if not isinstance(out, Tensor) or out.data.size != 1:
             shape = getattr(out, "shape", None)
@@ -328,6 +328,54 @@ def value_and_grad(f, argnums=0):
 
     wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
     return wrapped
+
+
+def vjp(f, *primals):
+    """``(f(*primals), pullback)``: ``pullback(g)`` gives gᵀ J for each primal (J the
+    Jacobian of f with respect to it), as arrays, and may be called many times.
+
+    The primals are differentiated as fresh leaves, as in :func:`value_and_grad`.
+    """
+    leaves = [_differentiable_leaf(p) for p in primals]
+    with enable_grad():
+        out = f(*leaves)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"vjp: {getattr(f, '__name__', 'f')} must return a Tensor, got "
+                        f"{type(out).__name__}")
+
+    def pullback(cotangent):
+        for leaf in leaves:
+            leaf.grad = None
+        if out.requires_grad:
+            out.backward(cotangent, retain_graph=True)
+        return tuple(leaf.grad.copy() if leaf.grad is not None
+                     else backend.get_array_module(leaf.data).zeros_like(leaf.data)
+                     for leaf in leaves)
+
+    return out.detach(), pullback
+
+
+def jacrev(f, argnums=0):
+    """Turn ``f`` into a function returning its Jacobian with respect to argument
+    ``argnums``, of shape ``f(x).shape + x.shape``, built in reverse mode: one VJP per
+    output element, with the rows of the identity as cotangents (cheap when f has few
+    outputs and many inputs)."""
+
+    def jacobian(*args):
+        out, pullback = vjp(f, *args)
+        xp = backend.get_array_module(out.data)
+        rows = []
+        for k in range(out.data.size):
+            basis = xp.zeros(out.data.size, dtype=out.dtype)
+            basis[k] = 1
+            rows.append(pullback(basis.reshape(out.shape))[argnums])
+        x_shape = rows[0].shape if rows else np.shape(args[argnums])
+        if not rows:  # f returned an empty tensor
+            return xp.zeros(out.shape + x_shape)
+        return xp.stack(rows).reshape(out.shape + x_shape)
+
+    jacobian.__name__ = f"jacrev({getattr(f, '__name__', 'f')})"
+    return jacobian
 
 
 def grad(f, argnums=0):
@@ -346,17 +394,6 @@ def _differentiable_leaf(x):
     if not np.issubdtype(data.dtype, np.floating):
         data = data.astype(np.float64)
     return Tensor(data, requires_grad=True)
-
-
-class _enabled:
-    """Record operations even inside no_grad (the functional API needs them)."""
-
-    def __enter__(self):
-        self._previous, _GradMode.enabled = _GradMode.enabled, True
-
-    def __exit__(self, *exc):
-        _GradMode.enabled = self._previous
-        return False
 
 
 # -- an optimisation: a fresh gradient becomes .grad without a copy -----------------

@@ -315,8 +315,8 @@ def check_adam(cls):
     _compare_steps(got[:1], want[:1], "the first Adam step moves every parameter by about "
                    "lr (m̂ / √ŝ = ±1 when t = 1): m̂ = m / (1 - β₁ᵗ), ŝ = s / (1 - β₂ᵗ), "
                    "with t = 1 at the first step for every parameter (t counts calls of "
-                   "step(), not once per parameter); s averages the squared gradient g², and ε is "
-                   "added after the square root.")
+                   "step(), not once per parameter); s averages the squared gradient g², and "
+                   "ε is added after the square root.")
     _compare_steps(got[:2], want[:2], "t counts calls of step(), once for all parameters "
                    "(not once per parameter), and m, s carry over between steps.")
     _compare_steps(got, want, "read self.lr at every step: a schedule changes optimizer.lr.")
