@@ -22,6 +22,7 @@ from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad import data, exercises, functional, nn, ops, optim, viz
 from minigrad.serialization import load, save
 from minigrad.checkpointing import checkpoint
+from minigrad.dual import Dual, derivative
 from minigrad.rng import manual_seed
 from minigrad.graph import topological_order
 from minigrad.scalar import MLP, Layer, Neuron, Value
@@ -46,7 +47,7 @@ __all__ = [
     # Chapter 7
     "pad", "flip",
     # Chapter 8
-    "checkpoint", "vjp", "jacrev",
+    "checkpoint", "vjp", "jacrev", "Dual", "derivative",
     # modules
     # Chapter 5
     "nn", "optim", "save", "load",
