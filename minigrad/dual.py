@@ -4,7 +4,7 @@ A dual number ``a + b·ε``, with ``ε² = 0``, carries a value and a tangent to
 Taylor's expansion stops after one term, so ``f(a + b·ε) = f(a) + f'(a)·b·ε``: running
 any formula on ``Dual(x, 1)`` computes ``f(x)`` and ``f'(x)`` in the same pass, forward,
 with no graph and no backward. Each operation applies the chain rule in the direction
-of evaluation:
+of evaluation::
 
     (a + bε) + (c + dε) = (a + c) + (b + d)ε
     (a + bε) · (c + dε) = ac + (ad + bc)ε
