@@ -100,15 +100,8 @@ def ratio(row, a, b):
 
 # -- training steps -------------------------------------------------------------------------
 
-def _minigrad_step(sizes, dtype, X, y, weights):
-    layers = []
-    for i, W in enumerate(weights):
-        linear = nn.Linear(W.shape[1], W.shape[0], dtype=dtype)
-        linear.weight.data[...] = W
-        layers.append(linear)
-        if i < len(weights) - 1:
-            layers.append(nn.ReLU())
-    model = nn.Sequential(*layers)
+def _minigrad_sgd_step(model, X, y):
+    """One step of cross-entropy and SGD (lr 0.01) of a minigrad model on (X, y)."""
     opt = optim.SGD(model.parameters(), lr=0.01)
     Xt = mg.tensor(X)
 
@@ -118,6 +111,31 @@ def _minigrad_step(sizes, dtype, X, y, weights):
         loss.backward()
         opt.step()
     return step
+
+
+def _torch_sgd_step(model, X, y):
+    """The same step for a PyTorch model."""
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(Xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def _minigrad_step(sizes, dtype, X, y, weights):
+    layers = []
+    for i, W in enumerate(weights):
+        linear = nn.Linear(W.shape[1], W.shape[0], dtype=dtype)
+        linear.weight.data[...] = W
+        layers.append(linear)
+        if i < len(weights) - 1:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    return _minigrad_sgd_step(model, X, y)
 
 
 def _torch_step(sizes, dtype, X, y, weights):
@@ -131,15 +149,7 @@ def _torch_step(sizes, dtype, X, y, weights):
         if i < len(weights) - 1:
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step():
-        loss = torch.nn.functional.cross_entropy(model(Xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return step
+    return _torch_sgd_step(model, X, y)
 
 
 def _jax_step(sizes, dtype, X, y, weights):
@@ -211,14 +221,7 @@ def _minigrad_lenet(params, X, y):
                           nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
                           nn.Linear(84, 10))
     _copy_into(model.parameters(), params, lambda p, a: p.data.__setitem__(..., a))
-    opt = optim.SGD(model.parameters(), lr=0.01)
-    Xt = mg.tensor(X)
-
-    def step():
-        loss = F.cross_entropy(model(Xt), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    step = _minigrad_sgd_step(model, X, y)
     step.model = model  # for the test that compares it with the NumPy baseline
     return step
 
@@ -231,15 +234,7 @@ def _torch_lenet(params, X, y):
                            tnn.Linear(84, 10))
     with torch.no_grad():
         _copy_into(list(model.parameters()), params, lambda p, a: p.copy_(torch.from_numpy(a)))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step():
-        loss = torch.nn.functional.cross_entropy(model(Xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return step
+    return _torch_sgd_step(model, X, y)
 
 
 def convolutions(repeats, rounds):

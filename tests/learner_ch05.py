@@ -78,18 +78,22 @@ def linear_class(bound_factor=1.0, bound_of_variance=False, transpose=True, use_
     return Linear
 
 
+class _Optimizer:
+    """The base the chapter gives: zero_grad forgets every parameter's gradient."""
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+
 def sgd_class(per_parameter=True, keep_velocity=True, in_place=True, skip_none=True):
     """A learner's SGD with momentum, with one possible slip."""
 
-    class SGD:
+    class SGD(_Optimizer):
         def __init__(self, params, lr, momentum=0.0):
             self.params, self.lr, self.momentum = list(params), lr, momentum
             self.velocities = [np.zeros_like(p.data) for p in self.params]
             self.shared = 0.0
-
-        def zero_grad(self):
-            for p in self.params:
-                p.grad = None
 
         def step(self):
             for i, p in enumerate(self.params):
@@ -114,16 +118,12 @@ def sgd_class(per_parameter=True, keep_velocity=True, in_place=True, skip_none=T
 def adam_class(bias_correction=True, count_per_parameter=False, eps_inside=False):
     """A learner's Adam, with one possible slip."""
 
-    class Adam:
+    class Adam(_Optimizer):
         def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
             self.params, self.lr, (self.b1, self.b2), self.eps = list(params), lr, betas, eps
             self.m = [np.zeros_like(p.data) for p in self.params]
             self.s = [np.zeros_like(p.data) for p in self.params]
             self.t = 0
-
-        def zero_grad(self):
-            for p in self.params:
-                p.grad = None
 
         def step(self):
             if not count_per_parameter:

@@ -156,6 +156,10 @@ def check_module(cls):
     for p in params:
         p.grad = np.ones(p.shape)
     model.zero_grad()
+    _expect_cleared(params)
+
+
+def _expect_cleared(params):
     expect(all(p.grad is None or not np.any(p.grad) for p in params),
            "after zero_grad(), every parameter's grad should be None (or zero).")
 
@@ -300,8 +304,7 @@ def check_sgd(cls):
     _compare_steps(got, want, "read self.lr at every step: a learning-rate schedule changes "
                    "optimizer.lr between steps.")
     opt.zero_grad()
-    expect(all(p.grad is None or not np.any(p.grad) for p in params),
-           "after zero_grad(), every parameter's grad should be None (or zero).")
+    _expect_cleared(params)
 
 
 @exercise("5.4", "Adam, with bias correction", Adam, lambda: (),
@@ -321,8 +324,7 @@ def check_adam(cls):
                    "(not once per parameter), and m, s carry over between steps.")
     _compare_steps(got, want, "read self.lr at every step: a schedule changes optimizer.lr.")
     opt.zero_grad()
-    expect(all(p.grad is None or not np.any(p.grad) for p in params),
-           "after zero_grad(), every parameter's grad should be None (or zero).")
+    _expect_cleared(params)
 
 
 # -- 5.5 the data loader -----------------------------------------------------------------------
