@@ -39,7 +39,8 @@ def _median_rate(step, repeats, warmup=3):
     return 1 / float(np.median(times)), 1 / max(times), 1 / min(times)
 
 
-def minigrad_rate(device, batch, width, repeats):
+def minigrad_step(device, batch, width):
+    """One training step of the benchmark's model on ``device``, as a function."""
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(),
                           nn.Linear(width, 10)).to(device)
@@ -54,7 +55,28 @@ def minigrad_rate(device, batch, width, repeats):
         opt.step()
         loss.item()
 
-    return _median_rate(step, repeats)
+    return step
+
+
+def minigrad_rate(device, batch, width, repeats):
+    return _median_rate(minigrad_step(device, batch, width), repeats)
+
+
+def profile(device, batch, width, steps=200):
+    """Print where a step's time goes (cProfile, the 25 costliest functions)."""
+    import cProfile
+    import pstats
+
+    step = minigrad_step(device, batch, width)
+    for _ in range(5):
+        step()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        step()
+    profiler.disable()
+    print(f"profile of {steps} steps, batch {batch}, width {width}, on {device}:")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def torch_rate(batch, width, repeats):
@@ -88,9 +110,15 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a small grid, few repeats")
     parser.add_argument("--out", default=str(HERE / "gpu_results"),
                         help="path without extension for the .json and .md files")
+    parser.add_argument("--profile", metavar="BATCH,WIDTH",
+                        help="instead of the table, profile one configuration's step")
     args = parser.parse_args(argv)
     if args.device == "cuda" and not backend.cuda_available():
         print(f"No GPU to measure: {backend.cuda_problem()}.")
+        return 0
+    if args.profile:
+        batch, width = (int(n) for n in args.profile.split(","))
+        profile(args.device, batch, width)
         return 0
     batches = [32, 256] if args.quick else [32, 128, 1024, 4096]
     widths = [64] if args.quick else [128, 512, 2048]

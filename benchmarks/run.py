@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
-from minigrad import nn, optim  # noqa: E402
+from minigrad import backend, nn, optim  # noqa: E402
 from numpy_conv import NumpyLeNet, conv_backward, conv_forward  # noqa: E402
 from numpy_mlp import NumpyMLP  # noqa: E402
 
@@ -130,7 +130,7 @@ def _minigrad_step(sizes, dtype, X, y, weights):
     layers = []
     for i, W in enumerate(weights):
         linear = nn.Linear(W.shape[1], W.shape[0], dtype=dtype)
-        linear.weight.data[...] = W
+        _assign(linear.weight, W)
         layers.append(linear)
         if i < len(weights) - 1:
             layers.append(nn.ReLU())
@@ -209,6 +209,11 @@ def _lenet_params(rng):
             for shape in LENET_SHAPES]
 
 
+def _assign(parameter, array):
+    """Host values into a minigrad parameter, on its device."""
+    parameter.data[...] = backend.to_device(array.astype(parameter.dtype), parameter.device)
+
+
 def _copy_into(parameters, arrays, assign):
     for p, a in zip(parameters, arrays):
         assert tuple(p.shape) == a.shape, (p.shape, a.shape)
@@ -220,7 +225,7 @@ def _minigrad_lenet(params, X, y):
                           nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
                           nn.Linear(84, 10))
-    _copy_into(model.parameters(), params, lambda p, a: p.data.__setitem__(..., a))
+    _copy_into(model.parameters(), params, _assign)
     step = _minigrad_sgd_step(model, X, y)
     step.model = model  # for the test that compares it with the NumPy baseline
     return step

@@ -139,6 +139,18 @@ def is_device_array(x):
     return type(x) is not np.ndarray and device_of(x) != "cpu"
 
 
+def unwrap(x):
+    """The array inside a tensor (or the number inside a scalar ``Value``); an array or
+    anything else unchanged.
+
+    Not ``getattr(x, "data", x)``: NumPy and CuPy arrays have a ``data`` attribute too
+    (a memoryview and a device pointer), which that would hand on instead of the array.
+    """
+    if type(x) is np.ndarray or is_device_array(x):
+        return x
+    return getattr(x, "data", x)
+
+
 # -- moving data ---------------------------------------------------------------------------
 
 def asnumpy(array):

@@ -80,7 +80,7 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, raise_exceptio
     """
     rng = np.random.default_rng(seed)
     diff = [_differentiable(x) for x in inputs]
-    base = [backend.asnumpy(getattr(x, "data", x)).astype(np.float64) if d else x
+    base = [backend.asnumpy(backend.unwrap(x)).astype(np.float64) if d else x
             for x, d in zip(inputs, diff)]
     device = next((x.device for x in inputs if isinstance(x, Tensor)), None)
 

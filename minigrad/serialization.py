@@ -12,7 +12,7 @@ def save(obj, path):
         raise TypeError(f"save: expected a Module or a dict of arrays, got {type(obj).__name__}")
     arrays = {}
     for name, value in state.items():
-        value = backend.asnumpy(getattr(value, "data", value))
+        value = backend.asnumpy(backend.unwrap(value))
         if value.dtype == object:
             raise TypeError(f"save: '{name}' is not an array ({type(state[name]).__name__})")
         arrays[name] = value

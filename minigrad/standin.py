@@ -14,14 +14,26 @@ faster than NumPy: it exists to be strict, not to be used.
 
 Like CuPy, the :data:`module` accepts host data only in ``asarray``/``array``
 (the host-to-device copy), gives host data back only through ``asnumpy`` or
-``x.get()``, and returns 0-d arrays (not NumPy scalars) from reductions.
+``x.get()``, returns 0-d arrays (not NumPy scalars) from reductions, has a pointer
+(not the values) as ``x.data``, and warns of nothing (no divide by zero).
 """
+
+import contextlib
+import warnings
 
 import numpy as np
 
 _REFUSAL = ("Implicit conversion to a NumPy array is not allowed for device ('standin') "
             "data. Use minigrad.backend.asnumpy(x), x.get() or Tensor.numpy() to copy it to "
             "the host.")
+
+
+@contextlib.contextmanager
+def _silent_like_cupy():
+    """CuPy warns of nothing: no divide by zero, no overflow, no mean of an empty slice."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 def _unwrap(x, what):
@@ -45,6 +57,13 @@ def _wrap(x):
     return x
 
 
+class _DevicePointer:
+    """What a device array's ``data`` is: an address, useless as values."""
+
+    def __repr__(self):
+        return "<standin device pointer>"
+
+
 class StandInArray:
     """An array 'in device memory': a NumPy array that NumPy may not convert."""
 
@@ -62,13 +81,15 @@ class StandInArray:
         what = f"numpy.{ufunc.__name__}"
         if "out" in kwargs:
             kwargs["out"] = _unwrap(kwargs["out"], what)
-        result = getattr(ufunc, method)(*_unwrap(inputs, what), **kwargs)
+        with _silent_like_cupy():
+            result = getattr(ufunc, method)(*_unwrap(inputs, what), **kwargs)
         return _wrap(result) if method != "at" else None
 
     def __array_function__(self, func, types, args, kwargs):
         what = f"numpy.{func.__name__}"
-        return _wrap(func(*_unwrap(args, what),
-                          **{k: _unwrap(v, what) for k, v in kwargs.items()}))
+        with _silent_like_cupy():
+            return _wrap(func(*_unwrap(args, what),
+                              **{k: _unwrap(v, what) for k, v in kwargs.items()}))
 
     # -- facts -----------------------------------------------------------------------
 
@@ -78,6 +99,9 @@ class StandInArray:
     size = property(lambda self: self._a.size)
     nbytes = property(lambda self: self._a.nbytes)
     T = property(lambda self: StandInArray(self._a.T))
+    # CuPy's ``data`` is a pointer into device memory, not the values (NumPy's is a
+    # memoryview, which NumPy would read back as the values).
+    data = property(lambda self: _DevicePointer())
 
     def __len__(self):
         return len(self._a)
@@ -116,9 +140,8 @@ class StandInArray:
         return _wrap(self._a[_unwrap(index, "indexing")])
 
     def __setitem__(self, index, value):
-        if isinstance(value, np.ndarray) and (index is Ellipsis or index == slice(None)):
-            self._a[index] = value  # x[...] = host copies in, as CuPy allows
-            return
+        if isinstance(value, (list, tuple)):  # CuPy makes a host array of a list, then refuses it
+            value = np.asarray(value)
         self._a[_unwrap(index, "indexing")] = _unwrap(value, "assignment")
 
     # -- every other method: unwrap the arguments, wrap the result -----------------------
@@ -131,14 +154,16 @@ class StandInArray:
             return _wrap(attribute)
 
         def method(*args, **kwargs):
-            return _wrap(attribute(*_unwrap(args, name),
-                                   **{k: _unwrap(v, name) for k, v in kwargs.items()}))
+            with _silent_like_cupy():
+                return _wrap(attribute(*_unwrap(args, name),
+                                       **{k: _unwrap(v, name) for k, v in kwargs.items()}))
         return method
 
 
 def _operator(name, inplace=False):
     def op(self, *others):
-        result = getattr(self._a, name)(*(_unwrap(o, name) for o in others))
+        with _silent_like_cupy():
+            result = getattr(self._a, name)(*(_unwrap(o, name) for o in others))
         if result is NotImplemented:
             return NotImplemented
         return self if inplace else _wrap(result)
@@ -156,6 +181,15 @@ for _name in ("neg", "pos", "abs", "invert", "eq", "ne", "lt", "le", "gt", "ge")
 StandInArray.__hash__ = None
 
 
+def _host_values(x, dtype):
+    """Host data as a NumPy array to copy in; like CuPy, a buffer such as a memoryview
+    (a NumPy array's ``data``) is not an array of numbers."""
+    if isinstance(x, (memoryview, _DevicePointer)):
+        raise ValueError(f"Unsupported dtype object: cannot copy a {type(x).__name__} to the "
+                         "device")
+    return np.array(x, dtype=dtype)
+
+
 class _Module:
     """The stand-in's array module: NumPy's functions, on device data only."""
 
@@ -167,13 +201,13 @@ class _Module:
         """Host data to the device (the one way in), or a device array as it is."""
         if isinstance(x, StandInArray):
             return x if dtype is None or x.dtype == dtype else x.astype(dtype)
-        return StandInArray(np.array(x, dtype=dtype))
+        return StandInArray(_host_values(x, dtype))
 
     @staticmethod
     def array(x, dtype=None, copy=True):
         if isinstance(x, StandInArray):
             return StandInArray(np.array(x._a, dtype=dtype, copy=copy))
-        return StandInArray(np.array(x, dtype=dtype))
+        return StandInArray(_host_values(x, dtype))
 
     @staticmethod
     def asnumpy(x):
@@ -191,8 +225,9 @@ class _Module:
             return attribute  # dtypes (np.float32), constants, exception classes
 
         def function(*args, **kwargs):
-            return _wrap(attribute(*_unwrap(args, name),
-                                   **{k: _unwrap(v, name) for k, v in kwargs.items()}))
+            with _silent_like_cupy():
+                return _wrap(attribute(*_unwrap(args, name),
+                                       **{k: _unwrap(v, name) for k, v in kwargs.items()}))
         function.__name__ = name
         return function
 

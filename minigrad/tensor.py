@@ -180,7 +180,7 @@ class Tensor:
                     f"y.backward(gradient) with an array of shape {self.shape}.")
             gradient = backend.get_array_module(self.data).ones_like(self.data)
         else:
-            gradient = backend.to_device(getattr(gradient, "data", gradient), self.device)
+            gradient = backend.to_device(backend.unwrap(gradient), self.device)
             gradient = gradient.astype(self.dtype, copy=False)
             if gradient.shape != self.shape:
                 raise ValueError(f"backward: gradient has shape {gradient.shape} but the "

@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 
-from minigrad.backend import asnumpy
+from minigrad.backend import asnumpy, unwrap
 from minigrad.graph import topological_order
 
 DOT_MISSING = (
@@ -130,7 +130,7 @@ def _class_probabilities(model, points):
     else:
         with no_grad():
             out = model(points)
-        out = np.asarray(asnumpy(getattr(out, "data", out)), dtype=np.float64)
+        out = np.asarray(asnumpy(unwrap(out)), dtype=np.float64)
         out = out.reshape(len(points), -1)
     if out.shape[1] == 1:  # one score: positive means class 1
         p1 = 1.0 / (1.0 + np.exp(-out[:, 0]))
@@ -146,8 +146,8 @@ def _grid(X, resolution, pad=0.5):
 
 
 def _check_points(X, y, op):
-    X = np.asarray(asnumpy(getattr(X, "data", X)), dtype=np.float64)
-    y = asnumpy(getattr(y, "data", y))
+    X = np.asarray(asnumpy(unwrap(X)), dtype=np.float64)
+    y = asnumpy(unwrap(y))
     if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
         raise ValueError(f"{op} needs X of shape (n, 2) and y of shape (n,), "
                          f"got X {X.shape} and y {y.shape}")
@@ -258,8 +258,8 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, ax=None, normalize=F
     """A table of counts: row = true class, column = predicted class."""
     import matplotlib.pyplot as plt
 
-    y_true = asnumpy(getattr(y_true, "data", y_true))
-    y_pred = asnumpy(getattr(y_pred, "data", y_pred))
+    y_true = asnumpy(unwrap(y_true))
+    y_pred = asnumpy(unwrap(y_pred))
     if y_true.shape != y_pred.shape:
         raise ValueError(f"plot_confusion_matrix: {y_true.shape} true labels but "
                          f"{y_pred.shape} predictions")
@@ -288,9 +288,9 @@ def plot_misclassified(images, y_true, y_pred, n=16, class_names=None, columns=8
     """A grid of the first ``n`` images whose prediction is wrong, titled true → predicted."""
     import matplotlib.pyplot as plt
 
-    images = asnumpy(getattr(images, "data", images))
-    y_true = asnumpy(getattr(y_true, "data", y_true))
-    y_pred = asnumpy(getattr(y_pred, "data", y_pred))
+    images = asnumpy(unwrap(images))
+    y_true = asnumpy(unwrap(y_true))
+    y_pred = asnumpy(unwrap(y_pred))
     wrong = np.flatnonzero(y_true != y_pred)[:n]
     rows = max(1, -(-len(wrong) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows), squeeze=False)

@@ -1,7 +1,10 @@
 """Shared test set-up: where the datasets are, and a report of what the randomised tests checked."""
 
+import contextlib
 import os
 from pathlib import Path
+
+import pytest
 
 # Notebooks (run by nbval and by the course tests) read MNIST from $MINIGRAD_DATA;
 # beside a checkout with ../shared/data (as in CI) use it, as scripts/test.sh does,
@@ -21,3 +24,16 @@ def pytest_terminal_summary(terminalreporter):
             f"reliability: {STATS['graphs']} random graphs checked "
             f"({STATS['op_instances']} operation instances) against central differences"
             " and PyTorch")
+
+
+@pytest.fixture
+def warns_where_numpy_computes():
+    """``warns()`` expects NumPy's RuntimeWarning when the default device is the CPU, and
+    nothing on a device: CuPy (and the stand-in that mimics it) warns of nothing."""
+    from minigrad import backend
+
+    def warns(match=None):
+        if backend.default_device() == "cpu":
+            return pytest.warns(RuntimeWarning, match=match)
+        return contextlib.nullcontext()
+    return warns

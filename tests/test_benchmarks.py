@@ -59,7 +59,7 @@ def test_hand_written_numpy_step_matches_minigrad():
     ref = NumpyMLP((5, 4, 3), np.float64, rng)
     model = nn.Sequential(nn.Linear(5, 4, dtype=np.float64), nn.ReLU(), nn.Linear(4, 3, dtype=np.float64))
     for layer, W in zip(model[::2], ref.weights):
-        layer.weight.data[...] = W
+        layer.weight.data[...] = mg.tensor(W).data
     loss = F.cross_entropy(model(mg.tensor(X)), y)
     loss.backward()
     expected = [W - 0.1 * host(layer.weight.grad) for layer, W in zip(model[::2], ref.weights)]

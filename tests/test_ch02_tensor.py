@@ -438,7 +438,8 @@ def test_pow_gradients_on_the_edge_grid_match_pytorch(a, b):
     ta = torch.tensor(a, dtype=torch.float64, requires_grad=True)
     tb = torch.tensor(b, dtype=torch.float64, requires_grad=True)
     (ta ** tb).backward()
-    np.testing.assert_array_equal(_pow_grads(a, b), (ta.grad.item(), tb.grad.item()))
+    # to the last bit or so (a GPU's pow may round differently); inf and nan must match
+    np.testing.assert_allclose(_pow_grads(a, b), (ta.grad.item(), tb.grad.item()), rtol=1e-15)
 
 
 def test_a_list_of_tensors_is_refused_rather_than_cut_off_the_graph():
@@ -474,17 +475,17 @@ def test_maximum_and_minimum_with_a_nan_send_the_gradient_to_the_nan():
     np.testing.assert_array_equal(host(a.grad), [1.0, 0.0, 0.5, 0.5])
 
 
-def test_reductions_of_nothing_follow_numpy():
+def test_reductions_of_nothing_follow_numpy(warns_where_numpy_computes):
     empty = mg.zeros(0, 3, requires_grad=True)
     assert empty.sum().item() == 0.0
-    with pytest.warns(RuntimeWarning):
+    with warns_where_numpy_computes():
         assert np.isnan(empty.mean().item())
-    with pytest.warns(RuntimeWarning):
+    with warns_where_numpy_computes():
         assert np.isnan(mg.var(empty, axis=0).numpy()).all()
     with pytest.raises(ValueError, match="max: cannot reduce an empty tensor"):
         empty.max()
     assert mg.mean(mg.ones(2, 0), axis=0).shape == (0,)        # nothing to average: no values
-    with pytest.warns(RuntimeWarning):                          # one value, ddof=1: NumPy's inf/nan
+    with warns_where_numpy_computes():                          # one value, ddof=1: NumPy's inf/nan
         assert np.isnan(mg.var(mg.ones(1), ddof=1).item())
 
 

@@ -119,14 +119,14 @@ def test_cross_entropy_gradient_matches_its_loss_for_targets_that_do_not_sum_to_
         assert mg.gradcheck(lambda z: -(mg.tensor(weights) * F.log_softmax(z)).sum(), logits)
 
 
-def test_losses_over_an_empty_batch_are_nan_like_every_mean_of_nothing():
+def test_losses_over_an_empty_batch_are_nan_like_every_mean_of_nothing(warns_where_numpy_computes):
     scores = mg.zeros(0, 3, requires_grad=True)
     for loss in (lambda: F.cross_entropy(scores, np.zeros(0, dtype=int)),     # was 0.0
                  lambda: F.cross_entropy(scores, np.zeros((0, 3))),
                  lambda: F.nll_loss(scores, np.zeros(0, dtype=int)),
                  lambda: F.mse_loss(scores, np.zeros((0, 3))),
                  lambda: F.binary_cross_entropy_with_logits(scores, np.zeros((0, 3)))):
-        with pytest.warns(RuntimeWarning):
+        with warns_where_numpy_computes():
             assert np.isnan(loss().item())
     assert F.cross_entropy(scores, np.zeros(0, dtype=int), reduction="sum").item() == 0.0
     with pytest.warns(RuntimeWarning):

@@ -50,7 +50,7 @@ def test_batchnorm2d_matches_pytorch_in_training_and_evaluation():
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(weight))
         theirs.bias.copy_(torch.tensor(bias))
-    ours.weight.data[...], ours.bias.data[...] = weight, bias
+    ours.weight.data[...], ours.bias.data[...] = mg.tensor(weight).data, mg.tensor(bias).data
     for _ in range(3):
         xs, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         v = rng.standard_normal(x.shape)
@@ -73,7 +73,7 @@ def test_batchnorm2d_matches_pytorch_in_training_and_evaluation():
 
 def test_batchnorm2d_gradient_matches_central_differences():
     bn = nn.BatchNorm2d(2, dtype=np.float64)
-    bn.weight.data[...] = [1.5, -0.5]
+    bn.weight.data[...] = mg.tensor([1.5, -0.5]).data
     x = rng.standard_normal((3, 2, 2, 3))
     assert mg.gradcheck(lambda t: bn(t), x)
     bn.eval()

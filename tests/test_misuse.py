@@ -31,6 +31,6 @@ def test_modifying_saved_data_in_place_changes_backward_as_documented():
     gradient (optimizers update parameters only after backward, so training is safe)."""
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()
-    x.data[...] = [10.0, 20.0]
+    x.data[...] = mg.tensor([10.0, 20.0]).data  # on x's device, as x.data is
     y.backward()
     np.testing.assert_array_equal(host(x.grad), [20.0, 40.0])  # 2x at the *new* values

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from minigrad import backend
 from minigrad.autograd import is_grad_enabled, no_grad
 from minigrad.exercises.core import CheckFailed, exercise, expect, expect_array, expect_close
 from minigrad.nn import Linear, Module, Parameter
@@ -75,6 +76,11 @@ def evaluate(model, X, y, batch_size=1000):
 
 
 # -- 5.1 Module ----------------------------------------------------------------------------
+
+
+def _on_device_of(parameter, values):
+    """Host values as an array on ``parameter``'s device, ready for ``parameter.data[...] =``."""
+    return backend.to_device(np.asarray(values, dtype=parameter.dtype), parameter.device)
 
 
 def _module_tree(cls):
@@ -212,8 +218,8 @@ def check_linear(cls):
     expect(getattr(unbiased, "bias", "missing") is None,
            "with bias=False the layer should have self.bias = None.")
     small = cls(3, 2)
-    small.weight.data[...] = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]
-    small.bias.data[...] = [0.5, -0.5]
+    small.weight.data[...] = _on_device_of(small.weight, [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]])
+    small.bias.data[...] = _on_device_of(small.bias, [0.5, -0.5])
     x = np.arange(15.0, dtype=np.float32).reshape(5, 3)
     try:
         out = small(Tensor(x))
@@ -428,7 +434,7 @@ def _tiny_problem():
     model = nn.Sequential(nn.Linear(2, 8, dtype=np.float64), nn.ReLU(), recorder,
                           nn.Linear(8, 2, dtype=np.float64))
     for i, p in enumerate(model.parameters()):  # fixed weights, no random draw
-        p.data[...] = np.sin(np.arange(p.size) * 0.7 + i).reshape(p.shape) * 0.5
+        p.data[...] = _on_device_of(p, np.sin(np.arange(p.size) * 0.7 + i).reshape(p.shape) * 0.5)
     for p in model.parameters():
         p.grad = p.data * 0 + 5.0  # stale gradients that zero_grad must clear
     model.eval()  # as evaluate() leaves it

@@ -109,9 +109,9 @@ def expect_array(got, expected, what, hint="", tol=1e-6):
     """Fail unless the array ``got`` has ``expected``'s shape and values."""
     import numpy as np
 
-    from minigrad.backend import asnumpy
+    from minigrad.backend import asnumpy, unwrap
 
-    got_data = getattr(got, "data", got)  # a Tensor is fine too, on any device
+    got_data = unwrap(got)  # a Tensor is fine too, on any device
     try:
         got_array = np.asarray(asnumpy(got_data), dtype=np.float64)
     except (TypeError, ValueError):
