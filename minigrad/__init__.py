@@ -10,8 +10,8 @@ Chapter 6 a GPU backend.
 from minigrad.tensor import Tensor
 from minigrad.creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand,
                                randn, tensor, zeros, zeros_like)
-from minigrad.autograd import (Function, enable_grad, grad, is_grad_enabled, jacrev,
-                               no_grad, value_and_grad, vjp)
+from minigrad.autograd import (Function, enable_grad, grad, is_grad_enabled, no_grad,
+                               value_and_grad)
 from minigrad.broadcast import unbroadcast
 from minigrad.ops import (abs, add, argmax, argmin, broadcast_to, clip, concatenate, cos,
                           div, exp, expand_dims, flatten, flip, leaky_relu, log, matmul, max,
@@ -22,6 +22,8 @@ from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad import data, exercises, functional, nn, ops, optim, viz
 from minigrad.serialization import load, save
 from minigrad.checkpointing import checkpoint
+from minigrad import recording
+from minigrad.transforms import hessian, hvp, jacfwd, jacrev, jvp, vjp
 from minigrad.dual import Dual, derivative
 from minigrad.rng import manual_seed
 from minigrad.graph import topological_order

@@ -120,6 +120,7 @@ class Function:
     """
 
     broadcasts = False  # True for elementwise ops whose inputs broadcast (drawings show it)
+    differentiable_twice = True  # its backward runs on tensors too (Chapter 8, create_graph)
 
     @staticmethod
     def forward(ctx, *arrays, **params):
@@ -135,11 +136,13 @@ class Function:
         arrays, needs = _arrays_of(cls.op_name(), inputs)
         requires_grad = _GradMode.enabled and True in needs
         ctx = Context(cls, inputs, needs if requires_grad else (False,) * len(needs))
+        ctx.params, ctx.operands = params, arrays  # for a recorded backward (Chapter 8)
         try:
             data = cls.forward(ctx, *arrays, **params)
         except _BUILTIN_ERRORS as error:
             raise _naming_the_op(error, cls.op_name(), inputs)
         if type(data) is not np.ndarray and isinstance(data, np.generic):
+            ctx.scalar_output = data  # what forward may have saved (Chapter 8 maps it back)
             data = np.asarray(data)  # NumPy reductions give scalars; a tensor holds arrays
         return Tensor._make(data, requires_grad, ctx if requires_grad else None)
 
@@ -300,7 +303,9 @@ def value_and_grad(f, argnums=0):
     (an int or a tuple of ints) may be arrays, lists, numbers or tensors; each
     is differentiated as a fresh float64 leaf (a float32 tensor stays float32).
     Gradients are NumPy arrays: one array for an int ``argnums``, a tuple for
-    a tuple.
+    a tuple. Inside another transform (``grad(grad(f))``, ``hessian``, ``hvp``) the
+    arguments are tensors being recorded; then the backward pass is recorded too
+    (Chapter 8) and the value and gradients are tensors that can be differentiated.
     """
     single = isinstance(argnums, int)
     positions = (argnums,) if single else tuple(argnums)
@@ -311,7 +316,13 @@ def value_and_grad(f, argnums=0):
             if not -len(args) <= i < len(args):
                 raise IndexError(f"grad: argnums {argnums} asks for argument {i}, but "
                                  f"{getattr(f, '__name__', 'f')} got {len(args)} argument(s)")
-            args[i] = _differentiable_leaf(args[i])
+        # Inside another transform (grad(grad(f)), hessian, hvp), the arguments are
+        # tensors being recorded: differentiate through them and record this backward.
+        nested = _GradMode.enabled and any(
+            isinstance(args[i], Tensor) and args[i].requires_grad for i in positions)
+        for i in positions:
+            if not (nested and isinstance(args[i], Tensor) and args[i].requires_grad):
+                args[i] = _differentiable_leaf(args[i])
         with enable_grad():  # the functional API records even inside no_grad
             out = f(*args, **kwargs)
         if not isinstance(out, Tensor) or out.data.size != 1:
@@ -319,6 +330,10 @@ def value_and_grad(f, argnums=0):
             raise TypeError(
                 f"grad: {getattr(f, '__name__', 'f')} must return a one-element Tensor, got "
                 f"{type(out).__name__}" + (f" of shape {shape}" if shape is not None else ""))
+        if nested:
+            from minigrad.recording import gradients
+            grads = tuple(gradients(out, [args[i] for i in positions], create_graph=True))
+            return out, grads[0] if single else grads
         if out.requires_grad:
             out.backward()
         grads = tuple(args[i].grad if args[i].grad is not None
@@ -328,54 +343,6 @@ def value_and_grad(f, argnums=0):
 
     wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
     return wrapped
-
-
-def vjp(f, *primals):
-    """``(f(*primals), pullback)``: ``pullback(g)`` gives gᵀ J for each primal (J the
-    Jacobian of f with respect to it), as arrays, and may be called many times.
-
-    The primals are differentiated as fresh leaves, as in :func:`value_and_grad`.
-    """
-    leaves = [_differentiable_leaf(p) for p in primals]
-    with enable_grad():
-        out = f(*leaves)
-    if not isinstance(out, Tensor):
-        raise TypeError(f"vjp: {getattr(f, '__name__', 'f')} must return a Tensor, got "
-                        f"{type(out).__name__}")
-
-    def pullback(cotangent):
-        for leaf in leaves:
-            leaf.grad = None
-        if out.requires_grad:
-            out.backward(cotangent, retain_graph=True)
-        return tuple(leaf.grad.copy() if leaf.grad is not None
-                     else backend.get_array_module(leaf.data).zeros_like(leaf.data)
-                     for leaf in leaves)
-
-    return out.detach(), pullback
-
-
-def jacrev(f, argnums=0):
-    """Turn ``f`` into a function returning its Jacobian with respect to argument
-    ``argnums``, of shape ``f(x).shape + x.shape``, built in reverse mode: one VJP per
-    output element, with the rows of the identity as cotangents (cheap when f has few
-    outputs and many inputs)."""
-
-    def jacobian(*args):
-        out, pullback = vjp(f, *args)
-        xp = backend.get_array_module(out.data)
-        rows = []
-        for k in range(out.data.size):
-            basis = xp.zeros(out.data.size, dtype=out.dtype)
-            basis[k] = 1
-            rows.append(pullback(basis.reshape(out.shape))[argnums])
-        x_shape = rows[0].shape if rows else np.shape(args[argnums])
-        if not rows:  # f returned an empty tensor
-            return xp.zeros(out.shape + x_shape)
-        return xp.stack(rows).reshape(out.shape + x_shape)
-
-    jacobian.__name__ = f"jacrev({getattr(f, '__name__', 'f')})"
-    return jacobian
 
 
 def grad(f, argnums=0):

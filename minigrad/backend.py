@@ -123,15 +123,29 @@ def module_for(device):
 
 
 def get_array_module(*arrays):
-    """NumPy, or the device's module (CuPy on a GPU) if any argument lives on one."""
+    """NumPy, or the device's module (CuPy on a GPU) if any argument lives on one; for
+    tensors, the namespace of recorded operations (Chapter 8: a backward pass that
+    runs on tensors is recorded, see :mod:`minigrad.recording`)."""
+    module = np
     for a in arrays:
         if type(a) is np.ndarray:
             continue
         if isinstance(a, standin.StandInArray):
-            return standin.module
-        if _cupy is not None and isinstance(a, _cupy.ndarray):
-            return _cupy
-    return np
+            module = standin.module
+        elif _cupy is not None and isinstance(a, _cupy.ndarray):
+            module = _cupy
+        elif _recording is not None and isinstance(a, _recording[0]):
+            return _recording[1]
+    return module
+
+
+_recording = None  # (Tensor, minigrad.recording.xp), set by minigrad.recording
+
+
+def use_recording_namespace(tensor_type, namespace):
+    """Let :func:`get_array_module` give ``namespace`` for instances of ``tensor_type``."""
+    global _recording
+    _recording = (tensor_type, namespace)
 
 
 def is_device_array(x):

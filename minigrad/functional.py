@@ -68,6 +68,17 @@ class LogSumExp(Function):
         x, out = ctx.saved_tensors
         return g.reshape(out.shape) * get_array_module(x).exp(x - out)
 
+    @staticmethod
+    def composite(x, axis=-1, keepdims=False):
+        """The same function from primitives, for a recorded backward (Chapter 8)."""
+        axes = normalize_axis(axis, x.ndim, "logsumexp")
+        m = x.max(axis=axes, keepdims=True).detach()  # any constant shift gives the same value
+        m = Tensor._wrap(get_array_module(m.data).where(get_array_module(m.data).isfinite(m.data),
+                                                        m.data, 0))
+        out = m + ((x - m).exp().sum(axis=axes, keepdims=True)).log()
+        return out if keepdims else out.reshape(
+            tuple(n for i, n in enumerate(out.shape) if i not in axes))
+
 
 def logsumexp(x, axis=-1, keepdims=False):
     """log(sum(exp(x))) along ``axis``, computed without overflow."""
@@ -201,6 +212,17 @@ class CrossEntropy(Function):
         if not ctx.indices and ctx.needs_input_grad[1]:
             g_target = -logp * scale
         return grad * scale, g_target
+
+    @staticmethod
+    def composite(logits, target, reduction="mean", indices=True):
+        """The same loss from primitives, for a recorded backward (Chapter 8)."""
+        logp = logits - LogSumExp.composite(logits, axis=1, keepdims=True)
+        n = logits.shape[0]
+        if indices:
+            losses = -logp[get_array_module(_array(logits)).arange(n), target]
+        else:
+            losses = -(target * logp).sum(axis=1)
+        return _reduce(losses, reduction, n)
 
 
 def cross_entropy(logits, target, reduction="mean"):

@@ -158,14 +158,17 @@ class Tensor:
 
     # -- backward ----------------------------------------------------------------
 
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
         """Compute the gradient of this tensor with respect to every leaf.
 
         Args:
-            gradient: ∂L/∂self, an array of this tensor's shape. May be left
-                out only for a one-element tensor (then it is 1).
+            gradient: ∂L/∂self, an array (or tensor) of this tensor's shape. May be
+                left out only for a one-element tensor (then it is 1).
             retain_graph: keep the graph so that backward can run through it
                 again.
+            create_graph: record the backward pass itself (Chapter 8): each leaf's
+                ``.grad`` is then a tensor that can be differentiated again, and
+                the graph is kept.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -179,12 +182,19 @@ class Tensor:
                     f"this one has shape {self.shape}. Reduce it first (e.g. y.sum()), or pass "
                     f"y.backward(gradient) with an array of shape {self.shape}.")
             gradient = backend.get_array_module(self.data).ones_like(self.data)
+        elif create_graph and isinstance(gradient, Tensor):
+            pass  # a cotangent that is itself differentiated (jvp's trick)
         else:
             gradient = backend.to_device(backend.unwrap(gradient), self.device)
             gradient = gradient.astype(self.dtype, copy=False)
             if gradient.shape != self.shape:
                 raise ValueError(f"backward: gradient has shape {gradient.shape} but the "
                                  f"tensor has shape {self.shape}")
+        if create_graph:
+            from minigrad import recording
+            recording.backward(self, gradient if isinstance(gradient, Tensor)
+                               else Tensor._wrap(gradient))
+            return
         autograd.backward(self, gradient, retain_graph=retain_graph)
 
     # -- what drawings and topological sorts read ----------------------------------
@@ -297,6 +307,25 @@ class Tensor:
             other = backend.to_device(other, self.device)  # host constants join the device
         return Tensor._wrap(op(self.data, other))
 
+    # Logic on boolean tensors (masks): no gradient either.
+    def __and__(self, other):
+        return self._compare(other, operator.and_)
+
+    def __rand__(self, other):
+        return self._compare(other, operator.and_)
+
+    def __or__(self, other):
+        return self._compare(other, operator.or_)
+
+    def __ror__(self, other):
+        return self._compare(other, operator.or_)
+
+    def __xor__(self, other):
+        return self._compare(other, operator.xor)
+
+    def __invert__(self):
+        return Tensor._wrap(~self.data)
+
     def __eq__(self, other):
         return self._compare(other, operator.eq)
 
@@ -371,6 +400,11 @@ class Tensor:
     def repeat(self, repeats, axis=None): return ops.repeat(self, repeats, axis)
     def tile(self, reps): return ops.tile(self, reps)
     def split(self, indices_or_sections, axis=0): return ops.split(self, indices_or_sections, axis)
+
+    def swapaxes(self, axis1, axis2):
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return ops.transpose(self, axes)
 
     @property
     def T(self):

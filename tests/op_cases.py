@@ -136,6 +136,20 @@ LINALG = [OpCase("matmul", lambda a, b: a @ b, np.matmul, MATMUL_SHAPES, ("real"
                  lambda a, b: a @ b)]
 
 X234 = [((2, 3, 4),)]
+
+
+def _scatter_reference(g):
+    out = np.zeros((2, 5))
+    np.add.at(out, (slice(None), np.array([0, 2, 2])), g)
+    return out
+
+
+def _torch_index(index):
+    import torch
+
+    return torch.tensor(index)
+
+
 _SHAPES = [
     OpCase("reshape", lambda a: a.reshape(4, -1), lambda a: a.reshape(4, -1), X234, ("real",),
            lambda a: a.reshape(4, -1)),
@@ -175,6 +189,10 @@ _SHAPES = [
     OpCase("getitem_mask", lambda a: a[a.data > 0], lambda a: a[a > 0], X234, ("real",), None),
     OpCase("getitem_newaxis", lambda a: a[None, ..., 0], lambda a: a[None, ..., 0], X234,
            ("real",), lambda a: a[None, ..., 0]),
+    # getitem's VJP as an operation (Chapter 8 differentiates backward passes)
+    OpCase("scatter_add", lambda g: mg.ops.shape.ScatterAdd.apply(g, shape=(2, 5), index=(
+               slice(None), np.array([0, 2, 2]))), _scatter_reference, [((2, 3),)], ("real",),
+           lambda g: g.new_zeros((2, 5)).index_add(1, _torch_index([0, 2, 2]), g)),
 ]
 
 # Moving elements: exact, so compared exactly.

@@ -94,6 +94,8 @@ class Conv2d(Function):
     the patches' gradients back with col2im.
     """
 
+    differentiable_twice = False  # its backward works on arrays only (Chapter 8)
+
     @staticmethod
     def forward(ctx, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
         _check_images("conv2d", x)
@@ -146,6 +148,8 @@ class MaxPool2d(Function):
     """f = max of each patch;  gx = g at the patch's maximum (ties share it), added up
     where patches overlap."""
 
+    differentiable_twice = False  # its backward works on arrays only (Chapter 8)
+
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
         _check_images("max_pool2d", x)
@@ -185,6 +189,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
 class AvgPool2d(Function):
     """f = mean of each patch (padding counts as zeros);  gx = g / (kh kw) to every pixel
     of the patch, added up where patches overlap."""
+
+    differentiable_twice = False  # its backward works on arrays only (Chapter 8)
 
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):

@@ -6,6 +6,7 @@ the way back: the gradient returns to the device the input came from.
 
 from minigrad import backend
 from minigrad.autograd import Function
+from minigrad.tensor import Tensor
 
 
 class ToDevice(Function):
@@ -18,6 +19,8 @@ class ToDevice(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # a recorded backward (Chapter 8): the move as an op
+            return ToDevice.apply(g, device=ctx.source)
         return backend.to_device(g, ctx.source)
 
 

@@ -135,6 +135,8 @@ def relu(a):
 class LeakyReLU(Function):
     """f = a if a > 0 else slope * a;  ga = g where a > 0, else g * slope."""
 
+    saves_constants = True  # the slope of each element: constant away from 0
+
     @staticmethod
     def forward(ctx, a, negative_slope=0.01):
         scale = get_array_module(a).where(a > 0, 1, negative_slope).astype(a.dtype, copy=False)

@@ -87,6 +87,8 @@ def _to_the_extremes(ctx, g):
 class Max(Function):
     """f = a.max(axis);  ga = g at the maxima, split equally among ties."""
 
+    saves_constants = True  # the kept-dims result: compared with the input, never scaled
+
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         return _extreme(ctx, a, axis, keepdims, "max")
@@ -103,6 +105,8 @@ def max(a, axis=None, keepdims=False):
 
 class Min(Function):
     """f = a.min(axis);  ga = g at the minima, split equally among ties."""
+
+    saves_constants = True  # the kept-dims result: compared with the input, never scaled
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):

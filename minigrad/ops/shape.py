@@ -111,12 +111,35 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        grad = get_array_module(g).zeros(ctx.shape, dtype=g.dtype)
-        if _may_repeat(ctx.index):
-            backend.scatter_add(grad, ctx.index, g)  # repeated indices add up
-        else:
-            grad[ctx.index] = g
-        return grad
+        if isinstance(g, Tensor):  # a recorded backward (Chapter 8): the scatter as an op
+            return ScatterAdd.apply(g, shape=ctx.shape, index=ctx.index)
+        return _scatter(g, ctx.shape, ctx.index)
+
+
+def _scatter(g, shape, index):
+    """Zeros of ``shape`` with ``g`` added at ``index`` (repeated indices add up)."""
+    grad = get_array_module(g).zeros(shape, dtype=g.dtype)
+    if _may_repeat(index):
+        backend.scatter_add(grad, index, g)
+    else:
+        grad[index] = g
+    return grad
+
+
+class ScatterAdd(Function):
+    """f = zeros(shape) with g added at index;  gg = gf[index].  GetItem's VJP as an
+    operation, so that a recorded backward pass (Chapter 8) can differentiate it."""
+
+    @staticmethod
+    def forward(ctx, g, shape=None, index=None):
+        ctx.index = index = backend.index_for(g, index)
+        return _scatter(g, shape, index)
+
+    @staticmethod
+    def backward(ctx, gf):
+        if isinstance(gf, Tensor):
+            return GetItem.apply(gf, index=ctx.index)
+        return gf[ctx.index]
 
 
 def getitem(a, index):
