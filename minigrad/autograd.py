@@ -290,6 +290,8 @@ def _accumulate(node, grad):
     """Add ``grad`` into ``node.grad``; the first gradient becomes ``node.grad``."""
     if node.grad is None:
         node.grad = _owned(grad, node.data.dtype)
+    elif isinstance(node.grad, Tensor):  # left by backward(create_graph=True): add, recorded
+        node.grad = node.grad + grad
     else:
         node.grad += grad
 

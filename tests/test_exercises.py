@@ -18,6 +18,7 @@ from minigrad.exercises.core import ERROR, FAILED, NOT_IMPLEMENTED, PASSED
 import learner_ch05
 import learner_ch06
 import learner_ch07
+import learner_ch08
 
 pytestmark = pytest.mark.course
 
@@ -527,6 +528,7 @@ WRONG = [
     *learner_ch05.WRONG,
     *learner_ch06.WRONG,
     *learner_ch07.WRONG,
+    *learner_ch08.WRONG,
 ]
 
 
