@@ -23,7 +23,7 @@ from minigrad import data, exercises, functional, nn, ops, optim, viz
 from minigrad.serialization import load, save
 from minigrad.checkpointing import checkpoint
 from minigrad import recording
-from minigrad.transforms import hessian, hvp, jacfwd, jacrev, jvp, vjp
+from minigrad.transforms import hessian, hvp, jacfwd, jacrev, jvp, linearize, vjp
 from minigrad.dual import Dual, derivative
 from minigrad.rng import manual_seed
 from minigrad.graph import topological_order

@@ -274,6 +274,10 @@ def _send_back(ctx, grad, grads):
     for x, g, needs in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
         if g is None or not needs:
             continue
+        if isinstance(g, Tensor):
+            raise TypeError(
+                f"{ctx.fn.op_name()}.backward returned a Tensor; backward works on arrays "
+                "and returns arrays (return its .data)")
         if g.shape != x.data.shape:
             returned = g.shape
             g = unbroadcast(g, x.data.shape)
@@ -374,8 +378,9 @@ def _differentiable_leaf(x):
 def _owned(grad, dtype):
     """``grad`` as an array that ``.grad`` may own: itself when it is fresh (no
     other reference, not a view, writeable, of the leaf's dtype), else a copy."""
-    if (sys.getrefcount(grad) <= _ALONE and type(grad) is np.ndarray and grad.base is None
-            and grad.dtype == dtype and grad.flags.writeable):
+    if (sys.getrefcount(grad) <= _ALONE and grad.dtype == dtype and grad.base is None
+            and (grad.flags.writeable if type(grad) is np.ndarray
+                 else backend.device_of(grad) == "cuda")):  # CuPy arrays are writeable
         return grad
     return grad.astype(dtype, copy=True)
 

@@ -8,7 +8,7 @@ No VJP is written twice. Three things make that work:
 
 - the VJP code asks ``get_array_module(x)`` for its functions (Chapter 6's ``xp``
   pattern); for a tensor it gets :data:`xp`, a namespace whose ``exp``, ``where`` …
-  are minigrad's recorded operations, and whose ``isnan``, ``sign``, ``zeros`` … (no
+  are minigrad's recorded operations, and whose ``isnan``, ``sign``, ``zeros_like`` … (no
   derivative) return plain arrays;
 - what an operation saved for backward becomes a tensor of the graph again: a saved
   input is that input, the saved output is the output. Anything else it saved is a
@@ -142,7 +142,7 @@ def _recorded_context(ctx, node):
     return _Recorded(ctx, tuple(saved))
 
 
-def _input_gradients(ctx, node, grad):
+def _input_gradients(ctx, node, grad, record=True):
     """One operation's VJP, recorded: the input gradients as tensors (or None)."""
     name = ctx.fn.op_name()
     if not ctx.fn.differentiable_twice:
@@ -153,8 +153,10 @@ def _input_gradients(ctx, node, grad):
     if composite is not None:
         inputs = [x for x in ctx.inputs]
         with_grad = [x for x, needs in zip(inputs, ctx.needs_input_grad) if needs]
-        out = composite(*inputs, **ctx.params)
-        found = iter(gradients(out, with_grad, grad, create_graph=True))
+        from minigrad.autograd import enable_grad
+        with enable_grad():  # the composite's graph is what gets differentiated
+            out = composite(*inputs, **ctx.params)
+        found = iter(gradients(out, with_grad, grad, create_graph=record))
         return tuple(next(found) if needs else None for needs in ctx.needs_input_grad)
     input_grads = ctx.fn.backward(_recorded_context(ctx, node), grad)
     input_grads = input_grads if type(input_grads) is tuple else (input_grads,)
@@ -175,14 +177,21 @@ def _parents(node):
     return ctx.parents if ctx is not None else ()
 
 
-def _walk(root, grad_out):
-    """Backpropagate ``grad_out`` (a tensor) from ``root``, recording every step;
-    yields each node with its total gradient, as a tensor, once it is complete."""
-    from minigrad.autograd import enable_grad
+def _walk(root, grad_out, towards=None, record=True):
+    """Backpropagate ``grad_out`` (a tensor) from ``root``; yields each node with its
+    total gradient, as a tensor, once it is complete. With ``towards`` (tensors), only
+    the paths that lead to them are followed; with ``record``, every step is recorded."""
+    from minigrad.autograd import enable_grad, no_grad
 
     order = topological_order(root, parents=_parents)
+    leads = None
+    if towards is not None:  # parents come before children in the order
+        leads = {id(x) for x in towards}
+        for node in order:
+            if any(id(p) in leads for p in _parents(node)):
+                leads.add(id(node))
     grads = {id(root): grad_out}
-    with enable_grad():
+    with enable_grad() if record else no_grad():
         for node in reversed(order):
             grad = grads.pop(id(node), None)
             if grad is None:
@@ -197,9 +206,9 @@ def _walk(root, grad_out):
                 raise RuntimeError(
                     f"backward: the graph through '{ctx.fn.op_name()}' was already freed by "
                     "an earlier backward(); call the first one with retain_graph=True")
-            input_grads = _input_gradients(ctx, node, grad)
+            input_grads = _input_gradients(ctx, node, grad, record)
             for x, g, needs in zip(ctx.inputs, input_grads, ctx.needs_input_grad):
-                if g is None or not needs:
+                if g is None or not needs or leads is not None and id(x) not in leads:
                     continue
                 if g.shape != x.shape:
                     g = unbroadcast(g, x.shape)
@@ -232,7 +241,7 @@ def gradients(output, inputs, cotangent=None, create_graph=False):
     wanted = {id(x): i for i, x in enumerate(inputs)}
     found = [None] * len(inputs)
     if output.requires_grad:
-        for node, grad in _walk(output, cotangent):
+        for node, grad in _walk(output, cotangent, towards=inputs, record=create_graph):
             if id(node) in wanted:
                 found[wanted[id(node)]] = grad
     results = []

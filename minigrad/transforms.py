@@ -1,16 +1,19 @@
 """Chapter 8: function transforms built on the engine, as JAX names them.
 
-Reverse mode gives a **vector-Jacobian product** ``vᵀJ`` for the cost of about one
-forward pass, whatever the number of inputs: :func:`vjp`, and :func:`jacrev`, one
-VJP per output. Forward mode gives a **Jacobian-vector product** ``J t``:
-:func:`jvp`, and :func:`jacfwd`, one JVP per input. Second derivatives come from
+Reverse mode gives a **vector-Jacobian product** ``vᵀJ`` for a small constant multiple
+of one forward pass, whatever the number of inputs: :func:`vjp`, and :func:`jacrev`,
+one VJP per output. Forward mode gives a **Jacobian-vector product** ``J t``:
+:func:`jvp`, :func:`linearize` (trace once, push many tangents), and :func:`jacfwd`,
+one JVP per input. Second derivatives come from
 differentiating a recorded backward pass (:mod:`minigrad.recording`): :func:`hvp`
 (Hessian-vector product, ``H v``) and :func:`hessian`.
 
 ``jvp`` uses the transpose trick rather than a second set of rules: the map
 ``u ↦ Jᵀu`` computed by a recorded backward pass is linear in ``u``, so its own VJP
 with ``t`` is ``(Jᵀ)ᵀ t = J t``. No JVP rule is written for any operation (every VJP
-serves both modes); the price is about three passes per JVP instead of one. Scalar
+serves both modes); the price is a recorded backward pass, built once per point by
+:func:`linearize`, and a backward pass through it per tangent, several times the cost
+of the one forward pass that JVP rules would take. Scalar
 forward mode with dual numbers, one pass, is :class:`minigrad.Dual`.
 """
 
@@ -56,26 +59,43 @@ def vjp(f, *primals):
     return out.detach(), pullback
 
 
+def linearize(f, *primals):
+    """``(f(*primals), push)``: ``push(*tangents)`` gives the JVP ``Σᵢ Jᵢ tᵢ`` and may be
+    called many times. The recorded backward ``u ↦ Jᵀu`` is built once; each push is
+    one backward pass through it (see the module's docstring)."""
+    leaves, out = _traced(f, primals, "linearize")
+    xp = backend.get_array_module(out.data)
+    u = Tensor(xp.zeros_like(out.data), requires_grad=True)  # any value: Jᵀu is linear in u
+    pulled = gradients(out, leaves, cotangent=u, create_graph=True)
+
+    def push(*tangents):
+        if len(tangents) != len(leaves):
+            raise ValueError(f"jvp: {len(leaves)} primal(s) but {len(tangents)} tangent(s)")
+        terms = []
+        for g, t, leaf in zip(pulled, tangents, leaves):
+            t = backend.unwrap(t)
+            if np.shape(t) != leaf.shape:
+                raise ValueError(f"jvp: a tangent of shape {np.shape(t)} for a primal of "
+                                 f"shape {leaf.shape}; each tangent has its primal's shape")
+            t = backend.to_device(np.asarray(t) if isinstance(t, (list, float, int)) else t,
+                                  leaf.device).astype(leaf.dtype, copy=False)
+            terms.append((g * Tensor(t)).sum())
+        with enable_grad():
+            total = sum(terms[1:], terms[0]) if terms else None
+        if total is None or not total.requires_grad:
+            return xp.zeros_like(out.data)
+        u.grad = None  # the ordinary (fast) backward pass through the recording
+        total.backward(retain_graph=True)
+        return u.grad if u.grad is not None else xp.zeros_like(out.data)
+
+    return out.detach(), push
+
+
 def jvp(f, primals, tangents):
     """``(f(*primals), J t)``: the Jacobian-vector product, ``Σᵢ Jᵢ tᵢ`` over the
     primals, by the transpose trick (see the module's docstring)."""
-    primals, tangents = tuple(primals), tuple(tangents)
-    if len(primals) != len(tangents):
-        raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s)")
-    leaves, out = _traced(f, primals, "jvp")
-    for leaf, t in zip(leaves, tangents):
-        if np.shape(backend.unwrap(t)) != leaf.shape:
-            raise ValueError(f"jvp: a tangent of shape {np.shape(backend.unwrap(t))} for a "
-                             f"primal of shape {leaf.shape}; each tangent has its primal's shape")
-    xp = backend.get_array_module(out.data)
-    u = Tensor(xp.zeros_like(out.data), requires_grad=True)  # any value: Jᵀu is linear in u
-    with enable_grad():
-        pulled = gradients(out, leaves, cotangent=u, create_graph=True)
-        total = sum((g * Tensor(backend.to_device(backend.unwrap(t), leaf.device)
-                                .astype(leaf.dtype, copy=False))).sum()
-                    for g, t, leaf in zip(pulled, tangents, leaves))
-    (pushed,) = gradients(total, [u]) if isinstance(total, Tensor) else (Tensor(u.data * 0),)
-    return out.detach(), pushed.data
+    out, push = linearize(f, *tuple(primals))
+    return out, push(*tuple(tangents))
 
 
 def _named(function, name):
@@ -109,16 +129,16 @@ def jacfwd(f, argnums=0):
     inputs and many outputs)."""
 
     def build(*args):
+        out, push = linearize(f, *args)  # traced once, pushed once per column
         x = _differentiable_leaf(args[argnums]).data
         xp = backend.get_array_module(x)
+        zeros = [xp.zeros_like(_differentiable_leaf(a).data) for a in args]
         columns = []
         for k in range(x.size):
-            tangents = [xp.zeros_like(_differentiable_leaf(a).data) for a in args]
+            tangents = list(zeros)
             tangents[argnums] = _basis(xp, x.size, k, x.dtype).reshape(x.shape)
-            out, column = jvp(f, args, tangents)
-            columns.append(column)
+            columns.append(push(*tangents))
         if not columns:
-            out = f(*args)
             return xp.zeros(out.shape + x.shape)
         return xp.stack(columns, axis=-1).reshape(out.shape + x.shape)
 

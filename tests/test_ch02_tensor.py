@@ -382,6 +382,21 @@ def test_a_function_returning_too_few_gradients_is_named():
         Bad.apply(x, x).sum().backward()
 
 
+def test_a_function_returning_a_tensor_from_backward_is_named():
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return 2 * a
+
+        @staticmethod
+        def backward(ctx, g):
+            return mg.tensor(2 * g)
+
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="twice.backward returned a Tensor.*return its .data"):
+        Twice.apply(x).sum().backward()
+
+
 # -- bad input ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make, error, words", [

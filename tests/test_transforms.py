@@ -205,3 +205,19 @@ def test_a_backward_that_leaves_the_graph_is_refused_not_wrong():
 
     with pytest.raises(RuntimeError, match="create_graph: square.backward returned ndarray"):
         mg.grad(lambda t: mg.grad(lambda u: Square.apply(u).sum())(t).sum())(np.ones(2))
+
+
+def test_linearize_traces_once_and_pushes_many_tangents():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return mg.stack([x[0] * x[1], mg.sin(x[0]), x[1] ** 3])
+
+    x = np.array([0.5, 2.0])
+    out, push = mg.linearize(f, x)
+    jac = host(mg.jacrev(f)(x))
+    for t in (np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([0.3, -2.0])):
+        np.testing.assert_allclose(host(push(t)), jac @ t, rtol=1e-12)
+    assert len(calls) == 2  # linearize once, jacrev once
+    np.testing.assert_allclose(host(out.data), host(f(mg.tensor(x)).data))

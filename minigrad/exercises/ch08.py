@@ -12,7 +12,7 @@ from minigrad.backend import asnumpy, unwrap
 from minigrad.exercises.core import CheckFailed, exercise, expect, expect_array, expect_close
 from minigrad.graph import topological_order
 from minigrad.tensor import Tensor
-from minigrad.transforms import jvp, vjp
+from minigrad import transforms
 
 # -- what the chapter gives the learner: functions for numbers and dual numbers ----------
 
@@ -128,9 +128,9 @@ def jacobian(f, x, mode):
     per row ("reverse")."""
     x = np.asarray(x, dtype=np.float64)
     if mode == "forward":
-        columns = [asnumpy(jvp(f, (x,), (e,))[1]) for e in np.eye(x.size)]
+        columns = [asnumpy(transforms.jvp(f, (x,), (e,))[1]) for e in np.eye(x.size)]
         return np.stack(columns, axis=1)
-    out, pullback = vjp(f, x)
+    out, pullback = transforms.vjp(f, x)
     rows = [asnumpy(pullback(e)[0]) for e in np.eye(out.size)]
     return np.stack(rows, axis=0)
 
@@ -174,8 +174,9 @@ def check_dual(cls):
         try:
             out = f(cls(x, 1.0))
         except TypeError as error:
-            raise CheckFailed(f"{error}\nHint: a number on the left (3 + x, 2 * x) calls "
-                              "the dual's __radd__ / __rmul__: define them too.") from None
+            raise CheckFailed(f"{error}\nHint: a number on the left (3 + x, 2 * x, 1 - x) "
+                              "calls the dual's __radd__ / __rmul__ / __rsub__: define them "
+                              "too.") from None
         expect(hasattr(out, "tangent"), f"f(Dual(x, 1)) should be a dual number, got "
                f"{type(out).__name__}.")
         return out.tangent
@@ -206,56 +207,87 @@ def check_dual(cls):
                      f"the derivative of 3 sin(x²) at {x}",
                      hint="the chain rule: sin's tangent is cos(value) times the incoming "
                           "tangent, which is 2x here, not 1.")
-    inner = cls(0.7, 1.0)
-    try:
-        nested = cls(inner, cls(1.0, 0.0)).tanh()
-    except NotImplementedError:
-        raise
-    except Exception as error:  # noqa: BLE001  (the learner's code: say what went wrong)
-        hint = ("compute with the chapter's tanh(...), exp(...), sin(...), cos(...), which "
-                "accept numbers and duals alike, not math.tanh.")
-        if "unsupported operand" in str(error):
-            hint = ("inside tanh, 1 - t * t has a number on the left and a dual on the "
-                    "right: define __rsub__ (and __radd__, __rmul__).")
-        raise CheckFailed(f"tanh of a nested dual number (a dual whose parts are duals) "
-                          f"raised {type(error).__name__}: {error}\nHint: {hint}") from None
-    expect_close(nested.tangent.tangent, _tanh_derivatives(0.7)[2],
-                 "the second derivative of tanh by nesting dual numbers",
-                 hint="every function must work when value and tangent are themselves duals: "
-                      "use the chapter's tanh(...) and plain arithmetic, nothing else.")
+        expect_close(d(lambda v: 1 - v, x), -1.0, f"the derivative of 1 - x at {x}",
+                     hint="1 - x calls x.__rsub__(1), which is 1 + (-x), not x - 1.")
+        for name, f, df in _CHAINED:
+            expect_close(d(f, x), df(x), f"the derivative of {name} at {x}",
+                         hint="the chain rule: every function (and ** p) multiplies its "
+                              "derivative by the incoming tangent, which is 2 here, not 1.")
+    for name, op in (("x + 1", lambda v: v + 1), ("1 + x", lambda v: 1 + v),
+                     ("x * 3", lambda v: v * 3), ("x - 1", lambda v: v - 1),
+                     ("-x", lambda v: -v), ("x ** 2", lambda v: v ** 2),
+                     ("x.exp()", lambda v: v.exp()), ("x.tanh()", lambda v: v.tanh())):
+        x = cls(2.0, 1.0)
+        op(x)
+        expect(x.value == 2.0 and x.tangent == 1.0,
+               f"{name} changed x = Dual(2.0, 1.0) into Dual({x.value}, {x.tangent}): an "
+               "operation changed its operand.\nHint: return a new Dual; never assign to "
+               "self.value or self.tangent.")
+    for name, f, second in _NESTED:
+        try:
+            nested = f(cls(cls(0.7, 1.0), cls(1.0, 0.0)))
+        except NotImplementedError:
+            raise
+        except Exception as error:  # noqa: BLE001  (the learner's code: say what went wrong)
+            hint = ("compute with the chapter's tanh(...), exp(...), sin(...), cos(...), "
+                    "which accept numbers and duals alike, not math.tanh or math.exp.")
+            if "unsupported operand" in str(error):
+                hint = ("a number on the left of a dual (1 - t * t inside tanh): define "
+                        "__rsub__ (and __radd__, __rmul__).")
+            raise CheckFailed(f"{name} of a nested dual number (a dual whose parts are duals) "
+                              f"raised {type(error).__name__}: {error}\nHint: {hint}") from None
+        expect_close(nested.tangent.tangent, second(0.7),
+                     f"the second derivative of {name} by nesting dual numbers",
+                     hint="every function must work when value and tangent are themselves "
+                          "duals: use the chapter's functions and plain arithmetic only.")
+
+
+_CHAINED = [  # f(2x) and its derivative 2 f'(2x)
+    ("exp(2x)", lambda v: (v * 2).exp(), lambda x: 2 * math.exp(2 * x)),
+    ("sin(2x)", lambda v: (v * 2).sin(), lambda x: 2 * math.cos(2 * x)),
+    ("cos(2x)", lambda v: (v * 2).cos(), lambda x: -2 * math.sin(2 * x)),
+    ("(2x)³", lambda v: (v * 2) ** 3, lambda x: 24 * x * x),
+]
+_NESTED = [  # f and its second derivative
+    ("tanh", lambda v: v.tanh(), lambda x: _tanh_derivatives(x)[2]),
+    ("exp", lambda v: v.exp(), math.exp),
+    ("sin", lambda v: v.sin(), lambda x: -math.sin(x)),
+    ("cos", lambda v: v.cos(), lambda x: -math.cos(x)),
+    ("x³", lambda v: v ** 3, lambda x: 6 * x),
+]
 
 
 @exercise("8.2", "the n-th derivative by nesting", nth_derivative, lambda: (tanh, 2),
           where="minigrad.dual.derivative",
           hint="derivative n of f = the tangent of (derivative n - 1 of f) at Dual(x, 1).")
 def check_nth_derivative(fn):
+    def number(got, what):
+        expect(not hasattr(got, "tangent"), f"{what} returned a dual number, "
+               f"{got!r}: keep only the tangent at every level, down to a plain number.")
+        return got
+
     for n in range(4):
         for x in _POINTS:
-            got = fn(tanh, n)(x)
-            expect_close(primal_of(got), _tanh_derivatives(x)[n],
+            got = number(fn(tanh, n)(x), f"derivative {n} of tanh at {x}")
+            expect_close(got, _tanh_derivatives(x)[n],
                          f"derivative {n} of tanh at {x}",
                          hint="n = 0 is f itself; each level calls the level below on "
                               "Dual(x, 1.0) and keeps the tangent, so n levels give the "
                               "n-th derivative (not n + 1, not n - 1).")
     for n in (1, 3):
-        expect_close(primal_of(fn(lambda v: v * exp(v), n)(0.5)), math.exp(0.5) * (0.5 + n),
-                     f"derivative {n} of x·eˣ at 0.5")
+        what = f"derivative {n} of x·eˣ at 0.5"
+        expect_close(number(fn(lambda v: v * exp(v), n)(0.5), what), math.exp(0.5) * (0.5 + n),
+                     what)
     try:
         got = fn(lambda v: 2.0, 2)(0.3)
     except AttributeError as error:
         raise CheckFailed(f"the second derivative of a constant function raised "
                           f"AttributeError: {error}\nHint: a function that ignores x returns "
                           "a number, not a dual: its derivative is 0.") from None
-    expect_close(primal_of(got), 0.0, "the second derivative of a constant function",
+    expect_close(number(got, "the second derivative of a constant function"), 0.0,
+                 "the second derivative of a constant function",
                  hint="a function that ignores x returns a number, not a dual: its "
                       "derivative is 0.")
-
-
-def primal_of(x):
-    """The number inside ``x`` (a dual's value, however deeply nested)."""
-    while hasattr(x, "tangent"):
-        x = x.value
-    return x
 
 
 @exercise("8.3", "the JVP of softmax", softmax_jvp,
@@ -268,18 +300,31 @@ def check_softmax_jvp(fn):
     r = np.random.default_rng(3)
     for shape in ((5,), (3, 4)):
         x, t = r.standard_normal(shape) * 2, r.standard_normal(shape)
-        s, jt = fn(x, t)
+        x_given, t_given = x.copy(), t.copy()
+        result = fn(x_given, t_given)
+        expect(np.array_equal(x_given, x) and np.array_equal(t_given, t),
+               "softmax_jvp changed its input x or t in place; compute new arrays instead "
+               "(x - x.max(...), not x -= ...).")
+        expect(isinstance(result, tuple) and len(result) == 2, "return the pair (s, Jt).")
+        s, jt = result
+        expect(isinstance(s, np.ndarray) and isinstance(jt, np.ndarray),
+               f"return NumPy arrays, got {type(s).__name__} and {type(jt).__name__}.")
         expect_array(s, softmax(Tensor(x)).numpy(), f"softmax of a {shape} input",
-                     hint="subtract the maximum of each row, exponentiate, divide by the "
-                          "row's sum.")
-        want = asnumpy(jvp(lambda a: softmax(a), (x,), (t,))[1])
-        if np.allclose(asnumpy(unwrap(jt)), s * t):
+                     hint="exponentiate, divide by the row's sum (after subtracting each "
+                          "row's maximum).")
+        want = asnumpy(transforms.jvp(lambda a: softmax(a), (x,), (t,))[1])
+        if np.allclose(jt, s * t):
             raise CheckFailed("J t = s ⊙ t keeps only the diagonal of the Jacobian: every "
                               "output depends on every input through the sum.\nHint: J = "
                               "diag(s) - s sᵀ, so subtract s ⟨s, t⟩.")
         expect_array(jt, want, f"J t of softmax for a {shape} input",
                      hint="s ⊙ (t - ⟨s, t⟩) with the inner product taken per row "
                           "(axis=-1, keepdims=True), not over the whole array.")
+    with np.errstate(all="ignore"):
+        s, jt = fn(np.array([1000.0, 0.0]), np.array([1.0, 0.0]))
+    expect(np.all(np.isfinite(s)) and np.all(np.isfinite(jt)),
+           f"softmax_jvp([1000, 0], [1, 0]) gave {s} and {jt}: exp(1000) overflowed.\nHint: "
+           "subtract each row's maximum before exponentiating (softmax does not change).")
 
 
 @exercise("8.5", "a Hessian-vector product through a recorded backward pass", hvp,
@@ -331,15 +376,42 @@ def _quadratic_bowl(z):
           hint="g = ∇f(x); H[:, j] = hvp(f, x, e_j) for each basis vector e_j; solve H d = g "
                "(np.linalg.solve) and return x - d.")
 def check_newton_step(fn):
+    calls = []
+
+    def counted_hvp(f, x, v):
+        calls.append(1)
+        return hvp(f, x, v)
+
+    def refused_inv(*args, **kwargs):
+        raise CheckFailed("newton_step called np.linalg.inv: solve H d = g with "
+                          "np.linalg.solve(H, g) instead (cheaper, and accurate when H is "
+                          "badly conditioned).")
+
     x0 = np.array([3.0, 1.0])
-    got = fn(_quadratic_bowl, x0.copy(), hvp)
-    minimum = np.linalg.solve(np.array([[2.0, 1.0], [1.0, 20.0]]), np.array([2.0, -40.0]))
-    got = np.asarray(asnumpy(unwrap(got)), dtype=np.float64)
+    given = x0.copy()
+    inv, np.linalg.inv = np.linalg.inv, refused_inv
+    try:
+        got = fn(_quadratic_bowl, given, counted_hvp)
+    finally:
+        np.linalg.inv = inv
+    expect(np.array_equal(given, x0), "newton_step changed its argument x in place (x -= "
+           "...): the caller's point moved too. Return a new array: x - d.")
+    expect(len(calls) == 2, f"newton_step called the hvp it was given {len(calls)} times for "
+           "a function of 2 variables: build H from it, one column per basis vector.")
+    expect(isinstance(got, np.ndarray), f"return a NumPy array, got {type(got).__name__} "
+           "(the chapter subtracts and stacks the points).")
+    H = np.array([[2.0, 1.0], [1.0, 20.0]])
+    g = np.array([2 * (x0[0] - 1) + x0[1], 20 * (x0[1] + 2) + x0[0]])
+    minimum = np.linalg.solve(H, np.array([2.0, -40.0]))
+    got = got.astype(np.float64)
     if got.shape == (2,) and np.allclose(got, 2 * x0 - minimum):
         raise CheckFailed("the step went uphill: Newton's step is x - H⁻¹∇f, not x + H⁻¹∇f.")
+    if got.shape == (2,) and np.allclose(got, x0 - H @ g):
+        raise CheckFailed("you stepped by H ∇f: multiplying by H is not dividing by H.\n"
+                          "Hint: d = np.linalg.solve(H, g).")
     expect_array(got, minimum, "one Newton step on a quadratic (it lands on the minimum)",
-                 hint="solve H d = ∇f for d (np.linalg.solve(H, g)); multiplying H @ g is "
-                      "not dividing by H.")
+                 hint="H[:, j] = hvp(f, x, e_j) with e_j the j-th basis vector (a fresh one "
+                      "for each column: np.eye(n)[j]); then d = np.linalg.solve(H, g).")
 
     def rosenbrock(z):
         return (1 - z[0]) ** 2 + 100 * (z[1] - z[0] ** 2) ** 2
@@ -369,7 +441,21 @@ def check_jacobian(fn):
     x = np.array([0.3, -1.1, 2.0])
     want = asnumpy(jacrev(_stretch)(x))
     for mode in ("forward", "reverse"):
-        got = np.asarray(asnumpy(unwrap(fn(_stretch, x.copy(), mode))), dtype=np.float64)
+        with _counting_transforms() as calls:
+            got = fn(_stretch, x.copy(), mode)
+        forward_calls = calls["jvp"] + calls["linearize"] + calls["jacfwd"]
+        reverse_calls = calls["vjp"] + calls["jacrev"]
+        if mode == "forward":
+            expect(forward_calls and not reverse_calls,
+                   'mode="forward" should build the Jacobian from JVPs (minigrad.jvp), one '
+                   f"column per input; it called {dict(calls)}.")
+        else:
+            expect(reverse_calls and not forward_calls,
+                   'mode="reverse" should build the Jacobian from VJPs (minigrad.vjp), one '
+                   f"row per output; it called {dict(calls)}.")
+        expect(isinstance(got, np.ndarray), f"return a NumPy array, got {type(got).__name__} "
+               "(minigrad.backend.asnumpy turns a result into one).")
+        got = got.astype(np.float64)
         if got.shape == want.T.shape and got.shape != want.shape:
             raise CheckFailed(f"the {mode}-mode Jacobian of f: R³ → R⁶ has shape {got.shape}; "
                               f"it should be (6, 3), one row per output.\nHint: JVPs are "
@@ -380,52 +466,108 @@ def check_jacobian(fn):
                           "the *output* space (6 of them).")
 
 
-def _segment(x):
+class _counting_transforms:
+    """Count the learner's calls of minigrad's transforms (looked up as minigrad.jvp …)."""
+
+    NAMES = ("jvp", "vjp", "linearize", "jacfwd", "jacrev")
+
+    def __enter__(self):
+        import minigrad
+
+        self.calls = {name: 0 for name in self.NAMES}
+        self.saved = [(module, name, getattr(module, name))
+                      for module in (minigrad, transforms) for name in self.NAMES]
+        for module, name, original in self.saved:
+            setattr(module, name, self._counted(name, original))
+        return self.calls
+
+    def _counted(self, name, original):
+        def counted(*args, **kwargs):
+            self.calls[name] += 1
+            return original(*args, **kwargs)
+        return counted
+
+    def __exit__(self, *exc):
+        for module, name, original in self.saved:
+            setattr(module, name, original)
+        return False
+
+
+def _segment(x, w, dropout=True):
     from minigrad.nn import Dropout
 
-    return Dropout(0.5)((x * _SEGMENT_W).tanh()) * 2
+    h = (x * w).tanh()
+    return (Dropout(0.5)(h) if dropout else h) * 2
 
 
-_SEGMENT_W = Tensor(np.linspace(-1.0, 1.0, 4), requires_grad=True)
+def _plain_and_checkpointed(cls, dropout, segments=1):
+    """Gradients of Σ segment(x)² without and with the learner's checkpoint, the number
+    of runs of the segment (and whether each recorded), and the generator's next draw."""
+    from minigrad.autograd import is_grad_enabled
+    from minigrad.rng import default_rng, manual_seed
+
+    x0 = np.array([[0.5, -1.0, 2.0, 0.1], [1.5, 0.2, -0.3, 0.7]])
+    results = []
+    for checkpointed in (False, True):
+        runs = []
+
+        w = Tensor(np.linspace(-1.0, 1.0, 4), requires_grad=True)  # x's device: the default
+
+        def segment(t):
+            runs.append(is_grad_enabled())
+            return _segment(t, w, dropout)
+
+        manual_seed(1)
+        x = Tensor(x0, requires_grad=True)
+        out = x
+        for _ in range(segments):
+            out = cls.apply(out, fn=segment) if checkpointed else segment(out)
+        (out ** 2).sum().backward()
+        w_grad = None if w.grad is None else asnumpy(unwrap(w.grad)).copy()
+        x_grad = None if x.grad is None else asnumpy(unwrap(x.grad))
+        results.append((x_grad, w_grad, runs, default_rng().random()))
+    return results
 
 
 @exercise("8.7", "gradient checkpointing", Recompute, lambda: (),
           where="minigrad.checkpointing.Recompute",
-          hint="forward: keep fn (as ctx.segment: ctx.fn is the engine's) and rng.state(), "
-               "run fn(Tensor(x)) under no_grad() and "
-               "return its data; backward: make x a fresh leaf, run fn again under "
-               "rng.replaying(state) and enable_grad(), out.backward(g), return x.grad.")
+          hint="forward: keep fn (as ctx.segment: ctx.fn is the engine's) and "
+               "minigrad.rng.state(), run fn(Tensor(x)) under no_grad() and return its data; "
+               "backward: make x a fresh leaf, run fn again under rng.replaying(state) and "
+               "enable_grad(), out.backward(g), return x.grad.")
 def check_recompute(cls):
-    from minigrad.rng import manual_seed
-
-    x0 = np.array([[0.5, -1.0, 2.0, 0.1], [1.5, 0.2, -0.3, 0.7]])
-    manual_seed(1)
-    plain_x = Tensor(x0, requires_grad=True)
-    _SEGMENT_W.grad = None
-    (_segment(plain_x) ** 2).sum().backward()
-    want_x, want_w = plain_x.grad, asnumpy(_SEGMENT_W.grad).copy()
-    manual_seed(1)
-    x = Tensor(x0, requires_grad=True)
-    _SEGMENT_W.grad = None
-    out = cls.apply(x, fn=_segment)
-    (out ** 2).sum().backward()
-    expect(x.grad is not None, "the input got no gradient.\nHint: backward returns the "
-           "grad of a fresh leaf made with requires_grad=True, one gradient for the one input.")
-    if _SEGMENT_W.grad is None:
+    (want_x, want_w, _, want_draw), (got_x, got_w, runs, got_draw) = \
+        _plain_and_checkpointed(cls, dropout=False)
+    expect(len(runs) == 2, f"the segment ran {len(runs)} time(s) for one forward and one "
+           "backward pass; checkpointing runs it twice: once in forward (keeping nothing) and "
+           "again in backward.")
+    expect(not runs[0], "forward ran the segment while recording: its activations were kept "
+           "after all.\nHint: run it under minigrad.no_grad().")
+    expect(got_x is not None, "the input got no gradient.\nHint: backward returns the grad "
+           "of a fresh leaf made with requires_grad=True, one gradient for the one input.")
+    if got_w is None:
         raise CheckFailed("the segment's weight got no gradient: backward must run fn again "
                           "*recording* (enable_grad()) and call out.backward(g), which fills "
                           "the gradients of the parameters inside fn.")
-    got_x = asnumpy(unwrap(x.grad))
-    if np.allclose(got_x, 2 * asnumpy(unwrap(want_x))):
+    if np.allclose(got_x, 2 * want_x):
         raise CheckFailed("the input's gradient is twice what it should be: backward ran "
                           "the segment on the input tensor itself, so out.backward(g) "
                           "already added the gradient into it, and the engine added what "
                           "backward returned on top.\nHint: recompute from a fresh leaf, "
                           "Tensor(x.data, requires_grad=True), and return its grad.")
-    if not np.allclose(got_x, asnumpy(unwrap(want_x))):
-        raise CheckFailed("the input's gradient differs from the one without checkpointing. "
-                          "With dropout inside, the recomputation must draw the same mask.\n"
-                          "Hint: save rng.state() in forward and recompute under "
-                          "rng.replaying(ctx.randomness).")
-    expect_array(_SEGMENT_W.grad, want_w, "the weight's gradient through the checkpoint")
-    _SEGMENT_W.grad = None
+    expect_array(got_x, want_x, "the input's gradient through the checkpoint (no dropout)",
+                 hint="backward: out.backward(g) with the g it received (not ones), then "
+                      "return the fresh leaf's grad.")
+    expect_array(got_w, want_w, "the weight's gradient through the checkpoint (no dropout)")
+    (want_x, want_w, _, want_draw), (got_x, got_w, _, got_draw) = \
+        _plain_and_checkpointed(cls, dropout=True, segments=2)
+    if not np.allclose(got_x, want_x):
+        raise CheckFailed("with dropout in two segments, the input's gradient differs from "
+                          "the one without checkpointing: a recomputation drew a new mask."
+                          "\nHint: save minigrad.rng.state() in forward (ctx.randomness, say) "
+                          "and recompute inside minigrad.rng.replaying(ctx.randomness).")
+    expect_array(got_w, want_w, "the weight's gradient through the checkpoint, with dropout")
+    expect(got_draw == want_draw, "after backward through two segments, minigrad's generator "
+           "is not where a run without checkpointing leaves it: the next random draw differs.\nHint: replay with "
+           "minigrad.rng.replaying(state), which puts the generator back afterwards, rather "
+           "than setting its state.")
