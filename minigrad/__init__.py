@@ -9,15 +9,15 @@ Chapter 6 a GPU backend.
 # tensor first: it completes its own import cycle with ops and autograd.
 from minigrad.tensor import Tensor
 from minigrad.creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand,
-                               randn, tensor, zeros, zeros_like)
+                               randn, tensor, tril, zeros, zeros_like)
 from minigrad.autograd import (Function, enable_grad, grad, is_grad_enabled, no_grad,
                                value_and_grad)
 from minigrad.broadcast import unbroadcast
 from minigrad.ops import (abs, add, argmax, argmin, broadcast_to, clip, concatenate, cos,
-                          div, exp, expand_dims, flatten, flip, leaky_relu, log, matmul, max,
-                          maximum, mean, min, minimum, mul, neg, pad, pow, relu, repeat,
-                          reshape, sigmoid, sin, split, sqrt, square, squeeze, stack, sub,
-                          sum, tanh, tile, transpose, unsqueeze, var, where)
+                          div, erf, exp, expand_dims, flatten, flip, leaky_relu, log, matmul,
+                          masked_fill, max, maximum, mean, min, minimum, mul, neg, pad, pow,
+                          relu, repeat, reshape, sigmoid, sin, split, sqrt, square, squeeze,
+                          stack, std, sub, sum, tanh, tile, transpose, unsqueeze, var, where)
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad import data, exercises, functional, nn, ops, optim, viz
 from minigrad.serialization import load, save

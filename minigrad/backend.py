@@ -242,3 +242,19 @@ def scatter_add(target, index, values):
     else:
         import cupyx
         cupyx.scatter_add(target, index, values)
+
+
+def erf(array):
+    """The error function, elementwise, on the array's device (SciPy's or CuPy's; without
+    SciPy, Python's math.erf element by element)."""
+    if isinstance(array, standin.StandInArray):
+        return standin.module.asarray(erf(array.get()))
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        import cupyx.scipy.special
+        return cupyx.scipy.special.erf(array)
+    try:
+        from scipy.special import erf as scipy_erf
+    except ImportError:
+        import math
+        return np.frompyfunc(math.erf, 1, 1)(array).astype(np.result_type(array, np.float32))
+    return scipy_erf(array)

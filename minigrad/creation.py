@@ -76,6 +76,12 @@ def eye(n, m=None, dtype=np.float64, requires_grad=False, device=None):
     return _made(lambda xp: xp.eye(n, m, dtype=dtype), requires_grad, device)
 
 
+def tril(n, m=None, k=0, dtype=bool, device=None):
+    """The lower triangle of an ``n`` by ``m`` matrix of ones (``j <= i + k``): as booleans,
+    the causal mask of attention (position i sees positions up to i)."""
+    return _made(lambda xp: xp.tri(n, m, k, dtype=dtype), False, device)
+
+
 def arange(start, stop=None, step=1, dtype=None, requires_grad=False, device=None):
     """Evenly spaced values in ``[start, stop)``, like ``np.arange``."""
     values = np.arange(start, stop, step) if stop is not None else np.arange(start)

@@ -21,6 +21,7 @@ from minigrad import backend
 from minigrad.autograd import Function
 from minigrad.backend import get_array_module
 from minigrad.ops import avg_pool2d, conv2d, max_pool2d, mean, pad  # noqa: F401  (Ch. 7: F names)
+from minigrad.ops import gelu, layer_norm, scaled_dot_product_attention  # noqa: F401  (Ch. 9)
 from minigrad.ops.reduce import normalize_axis
 from minigrad.tensor import Tensor, _array
 
@@ -385,3 +386,19 @@ def accuracy(scores, y, threshold=None):
     # compared on the host: predictions and labels may live on different devices
     predicted, y = backend.asnumpy(predicted), backend.asnumpy(y)
     return float((predicted == y).mean())  # of no predictions: nan, with NumPy's warning
+
+
+def embedding(indices, weight):
+    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices`` of any shape:
+    a gather, whose gradient adds each output row back into its row of ``weight``
+    (repeated indices add up)."""
+    data = _array(indices)
+    if not np.issubdtype(data.dtype, np.integer):
+        raise TypeError(f"embedding: indices must be integers, got dtype {data.dtype}")
+    n = _array(weight).shape[0]
+    if data.size:
+        low, high = int(data.min()), int(data.max())
+        if low < 0 or high >= n:
+            raise IndexError(f"embedding: index {high if high >= n else low} is out of range "
+                             f"for {n} embeddings (indices of shape {data.shape})")
+    return weight[data]

@@ -9,7 +9,8 @@ graph. The update rules, with ``g`` the gradient and ``t`` the step number:
 - AdamW:    Adam, with the weight decay applied to p directly: p ← p (1 - η λ)
 - RMSprop:  s ← α s + (1-α) g²;  p ← p - η g / (√s + ε)
 
-``weight_decay`` λ adds λ p to the gradient (L2), except in AdamW.
+``weight_decay`` λ adds λ p to the gradient (L2), except in AdamW. Parameter groups
+(dicts with ``"params"``) give some parameters other settings, as in PyTorch.
 """
 
 import math
@@ -19,13 +20,24 @@ from minigrad.tensor import Tensor
 
 
 class Optimizer:
-    """Holds the parameters, their per-parameter state, and the learning rate."""
+    """Holds the parameters in groups, each with its hyper-parameters, their
+    per-parameter state, and the step count.
+
+    ``params`` is an iterable of tensors, or of dicts ``{"params": [...], **overrides}``
+    (PyTorch's parameter groups: ``{"params": biases, "weight_decay": 0.0}`` exempts the
+    biases from weight decay); a group's own values override the optimizer's.
+    """
 
     defaults = {}
 
     def __init__(self, params, **hyper):
-        self.params = list(params)
         name = type(self).__name__
+        groups = list(params)
+        if groups and all(isinstance(g, dict) for g in groups):
+            groups = [dict(g, params=list(g.get("params", ()))) for g in groups]
+        else:
+            groups = [{"params": groups}]
+        self.params = [p for g in groups for p in g["params"]]
         if not self.params:
             raise ValueError(f"{name}: got an empty parameter list; pass model.parameters() "
                              "of a model that has parameters")
@@ -36,20 +48,38 @@ class Optimizer:
             if not p.requires_grad:
                 raise ValueError(f"{name}: parameter {i} (shape {p.shape}) does not require "
                                  "grad, so it can never be updated")
-        for key, value in hyper.items():
-            if isinstance(value, (int, float)) and value < 0:
-                raise ValueError(f"{name}: {key} must be >= 0, got {value}")
-        self.hyper = dict(self.defaults, **hyper)
+        if len({id(p) for p in self.params}) != len(self.params):
+            raise ValueError(f"{name}: a parameter appears twice (in two groups, or twice in "
+                             "one): each must be updated once per step")
+        self.param_groups = []
+        for group in groups:
+            settings = dict(self.defaults, **hyper)
+            unknown = set(group) - set(settings) - {"params"}
+            if unknown:
+                raise ValueError(f"{name}: unknown setting(s) {sorted(unknown)} in a parameter "
+                                 f"group; known: {sorted(settings)}")
+            settings.update(group)
+            for key, value in settings.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+                    raise ValueError(f"{name}: {key} must be >= 0, got {value}")
+            self.param_groups.append(settings)
         self.state = [dict() for _ in self.params]
         self.steps = 0
 
     @property
+    def hyper(self):
+        """The first group's hyper-parameters (all of them, without groups)."""
+        return {k: v for k, v in self.param_groups[0].items() if k != "params"}
+
+    @property
     def lr(self):
-        return self.hyper["lr"]
+        return self.param_groups[0]["lr"]
 
     @lr.setter
     def lr(self, value):
-        self.hyper["lr"] = value
+        """Set every group's learning rate (what the schedules below call)."""
+        for group in self.param_groups:
+            group["lr"] = value
 
     def zero_grad(self):
         """Forget every parameter's gradient (``grad = None``)."""
@@ -59,33 +89,43 @@ class Optimizer:
     def step(self):
         """Update every parameter that has a gradient."""
         self.steps += 1
-        for p, state in zip(self.params, self.state):
-            if p.grad is not None:
-                if state:
-                    _follow(state, p.data)
-                self._update(p.data, p.grad, state)
+        states = iter(self.state)
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = next(states)
+                if p.grad is not None:
+                    if state:
+                        _follow(state, p.data)
+                    self._update(p.data, p.grad, state, group)
 
-    def _update(self, data, grad, state):
+    def _update(self, data, grad, state, h):
+        """One parameter's update, with ``h`` its group's hyper-parameters."""
         raise NotImplementedError
 
     def state_dict(self):
-        """Hyper-parameters, step count, and copies of the per-parameter state."""
-        return {"hyper": dict(self.hyper), "steps": self.steps,
+        """Hyper-parameters of each group, step count, and copies of the per-parameter state."""
+        return {"groups": [{k: v for k, v in g.items() if k != "params"}
+                           for g in self.param_groups],
+                "steps": self.steps,
                 "state": [{k: (v.copy() if hasattr(v, "shape") else v)
                            for k, v in s.items()} for s in self.state]}
 
     def load_state_dict(self, state_dict):
-        if len(state_dict["state"]) != len(self.params):
+        if len(state_dict["state"]) != len(self.params) or \
+                len(state_dict["groups"]) != len(self.param_groups):
             raise ValueError(f"{type(self).__name__}.load_state_dict: state for "
-                             f"{len(state_dict['state'])} parameters, but this optimizer "
-                             f"has {len(self.params)}")
-        self.hyper = dict(state_dict["hyper"])
+                             f"{len(state_dict['state'])} parameters in "
+                             f"{len(state_dict['groups'])} group(s), but this optimizer has "
+                             f"{len(self.params)} in {len(self.param_groups)}")
+        for group, saved in zip(self.param_groups, state_dict["groups"]):
+            group.update(saved)
         self.steps = state_dict["steps"]
         self.state = [dict(s) for s in state_dict["state"]]
 
     def __repr__(self):
         settings = ", ".join(f"{k}={v}" for k, v in self.hyper.items())
-        return f"{type(self).__name__}({settings})"
+        groups = f", {len(self.param_groups)} groups" if len(self.param_groups) > 1 else ""
+        return f"{type(self).__name__}({settings}{groups})"
 
 
 def _follow(state, data):
@@ -108,8 +148,7 @@ class SGD(Optimizer):
         super().__init__(params, lr=lr, momentum=momentum, nesterov=nesterov,
                          weight_decay=weight_decay)
 
-    def _update(self, data, grad, state):
-        h = self.hyper
+    def _update(self, data, grad, state, h):
         if h["weight_decay"]:
             grad = grad + h["weight_decay"] * data
         if h["momentum"]:
@@ -133,8 +172,7 @@ class Adam(Optimizer):
             raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
         super().__init__(params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
 
-    def _update(self, data, grad, state):
-        h = self.hyper
+    def _update(self, data, grad, state, h):
         lr, (beta1, beta2), wd = h["lr"], h["betas"], h["weight_decay"]
         if wd and self.decoupled_weight_decay:
             data *= 1 - lr * wd
@@ -169,8 +207,7 @@ class RMSprop(Optimizer):
         super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                          momentum=momentum)
 
-    def _update(self, data, grad, state):
-        h = self.hyper
+    def _update(self, data, grad, state, h):
         if h["weight_decay"]:
             grad = grad + h["weight_decay"] * data
         if "s" not in state:
@@ -214,3 +251,38 @@ class CosineAnnealingLR:
         cosine = (1 + math.cos(math.pi * self.epoch / self.T_max)) / 2
         self.optimizer.lr = self.eta_min + (self.base_lr - self.eta_min) * cosine
         return self.optimizer.lr
+
+
+class LambdaLR:
+    """Set each group's learning rate to its starting value times ``lr_lambda(step)``,
+    for step = 0 at construction, then 1, 2, … at each call of ``step()``."""
+
+    def __init__(self, optimizer, lr_lambda):
+        self.optimizer, self.lr_lambda, self.epoch = optimizer, lr_lambda, 0
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self._apply()
+
+    def _apply(self):
+        factor = self.lr_lambda(self.epoch)
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base * factor
+        return self.optimizer.lr
+
+    def step(self):
+        self.epoch += 1
+        return self._apply()
+
+
+def warmup_cosine(warmup_steps, total_steps, min_factor=0.0):
+    """The factor of a linear warm-up over ``warmup_steps`` (from 1/warmup to 1), then half
+    a cosine down to ``min_factor`` at ``total_steps``: ``LambdaLR(opt, warmup_cosine(…))``."""
+    if not 0 <= warmup_steps < total_steps:
+        raise ValueError(f"warmup_cosine: need 0 <= warmup_steps < total_steps, got "
+                         f"{warmup_steps} and {total_steps}")
+
+    def factor(step):
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
+        return min_factor + (1 - min_factor) * (1 + math.cos(math.pi * progress)) / 2
+    return factor

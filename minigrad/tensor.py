@@ -385,6 +385,8 @@ class Tensor:
     def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
     def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
     def var(self, axis=None, keepdims=False, ddof=0): return ops.var(self, axis, keepdims, ddof)
+    def std(self, axis=None, keepdims=False, ddof=0): return ops.std(self, axis, keepdims, ddof)
+    def masked_fill(self, mask, value): return ops.masked_fill(self, mask, value)
     def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
     def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
     def argmax(self, axis=None, keepdims=False): return ops.argmax(self, axis, keepdims)

@@ -7,6 +7,7 @@ exists) the same function in PyTorch, and the chapter that introduces it.
 """
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -334,7 +335,100 @@ CONV = [
 DEVICE = [OpCase("to_device", lambda a: mg.ops.to_device(a, a.device) * 2, lambda a: a * 2,
                  [((3, 4),)], ("real",), None, "ch06")]
 
-ALL = ELEMENTWISE + REDUCTIONS + LINALG + SHAPES + LOSSES + DEVICE + CONV
+# -- Chapter 9: the transformer's operations ---------------------------------------
+
+_erf = np.vectorize(math.erf)
+
+
+def _gelu_reference(x, approximate):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + _erf(x / np.sqrt(2)))
+
+
+def _layer_norm_reference(x, w=1.0, b=0.0, n_axes=1, eps=1e-5):
+    axes = tuple(range(x.ndim - n_axes, x.ndim))
+    centred = x - x.mean(axis=axes, keepdims=True)
+    return centred / np.sqrt((centred ** 2).mean(axis=axes, keepdims=True) + eps) * w + b
+
+
+def _softmax_reference(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _attention_reference(q, k, v, mask=None, causal=False):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    if causal:
+        scores = np.where(np.tri(*scores.shape[-2:], dtype=bool), scores, -np.inf)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf) if mask.dtype == bool else scores + mask
+    return _softmax_reference(scores) @ v
+
+
+def _torch_sdpa(**kw):
+    def attention(q, k, v):
+        import torch
+
+        extra = {key: torch.tensor(value) if isinstance(value, np.ndarray) else value
+                 for key, value in kw.items()}
+        return _tF().scaled_dot_product_attention(q, k, v, **extra)
+    return attention
+
+
+_KEEP = np.array([[True, False, True, True, False], [True, True, False, True, True],
+                  [False, True, True, True, True]])
+_BIAS = np.linspace(-1.0, 1.0, 15).reshape(3, 5)
+_TOKENS = np.array([[0, 2], [2, 1], [3, 3]])
+QKV = [((2, 3, 4), (2, 5, 4), (2, 5, 2))]
+
+TRANSFORMER = [dataclasses.replace(c, chapter="ch09") for c in [
+    _unary("erf", mg.erf, _erf, lambda a: a.erf()),
+    _unary("gelu", F.gelu, lambda a: _gelu_reference(a, "none"), lambda a: _tF().gelu(a)),
+    _unary("gelu_tanh", lambda a: F.gelu(a, approximate="tanh"),
+           lambda a: _gelu_reference(a, "tanh"), lambda a: _tF().gelu(a, approximate="tanh")),
+    OpCase("layer_norm", lambda x, w, b: F.layer_norm(x, 4, w, b), _layer_norm_reference,
+           [((2, 3, 4), (4,), (4,)), ((5, 4), (4,), (4,))], ("real", "real", "real"),
+           lambda x, w, b: _tF().layer_norm(x, (4,), w, b)),
+    OpCase("layer_norm_plain", lambda x: F.layer_norm(x, (3, 4)),
+           lambda x: _layer_norm_reference(x, n_axes=2), [((2, 3, 4),)], ("real",),
+           lambda x: _tF().layer_norm(x, (3, 4))),
+    OpCase("std", lambda a: a.std(), np.std, [((3, 4),)], ("real",), lambda a: a.std(correction=0)),
+    OpCase("std_axis_ddof", lambda a: a.std(axis=1, ddof=1), lambda a: np.std(a, axis=1, ddof=1),
+           [((3, 4),)], ("real",), lambda a: a.std(dim=1)),
+    OpCase("masked_fill", lambda a: a.masked_fill(_KEEP, 0.5),
+           lambda a: np.where(_KEEP, 0.5, a), [((3, 5),), ((2, 3, 5),)], ("real",),
+           lambda a: a.masked_fill(_torch_bool(_KEEP), 0.5)),
+    OpCase("sdpa", F.scaled_dot_product_attention, _attention_reference, QKV,
+           ("real", "real", "real"), _torch_sdpa()),
+    OpCase("sdpa_causal", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+           lambda q, k, v: _attention_reference(q, k, v, causal=True),
+           [((2, 4, 3), (2, 4, 3), (2, 4, 2))], ("real", "real", "real"),
+           _torch_sdpa(is_causal=True)),
+    OpCase("sdpa_bool_mask", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, _KEEP),
+           lambda q, k, v: _attention_reference(q, k, v, _KEEP), QKV, ("real", "real", "real"),
+           _torch_sdpa(attn_mask=_KEEP)),
+    OpCase("sdpa_float_mask", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, _BIAS),
+           lambda q, k, v: _attention_reference(q, k, v, _BIAS), QKV, ("real", "real", "real"),
+           _torch_sdpa(attn_mask=_BIAS)),
+    OpCase("embedding", lambda w: F.embedding(_TOKENS, w), lambda w: w[_TOKENS], [((4, 3),)],
+           ("real",), lambda w: _tF().embedding(_torch_long(_TOKENS), w)),
+]]
+
+
+def _torch_bool(mask):
+    import torch
+
+    return torch.tensor(mask)
+
+
+def _torch_long(indices):
+    import torch
+
+    return torch.tensor(indices)
+
+
+ALL = ELEMENTWISE + REDUCTIONS + LINALG + SHAPES + LOSSES + DEVICE + CONV + TRANSFORMER
 
 
 def expand(cases):

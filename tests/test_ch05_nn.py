@@ -230,7 +230,7 @@ def test_optimizer_state_dict_and_schedules():
     (p * p).sum().backward()
     opt.step()
     state = opt.state_dict()
-    assert state["steps"] == 1 and state["hyper"]["lr"] == 0.1 and "m" in state["state"][0]
+    assert state["steps"] == 1 and state["groups"][0]["lr"] == 0.1 and "m" in state["state"][0]
     fresh = optim.Adam([p], lr=0.5)
     fresh.load_state_dict(state)
     assert fresh.lr == 0.1 and np.array_equal(fresh.state[0]["m"], opt.state[0]["m"])

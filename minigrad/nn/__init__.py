@@ -17,7 +17,8 @@ from minigrad.tensor import Tensor, _array
 
 __all__ = ["Module", "Parameter", "Buffer", "Linear", "Sequential", "ReLU", "LeakyReLU",
            "Tanh", "Sigmoid", "Softmax", "Flatten", "Dropout", "Identity", "init",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d"]
+           "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d",
+           "Embedding", "LayerNorm", "GELU", "MultiheadAttention"]
 
 
 class Parameter(Tensor):
@@ -330,3 +331,6 @@ class Dropout(Module):
 
 
 from minigrad.nn.conv import AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d  # noqa: E402  (Chapter 7)
+from minigrad.nn.attention import (  # noqa: E402  (Chapter 9)
+    GELU, Embedding, LayerNorm, MultiheadAttention)
+from minigrad.nn import utils  # noqa: E402,F401  (Chapter 9: nn.utils.clip_grad_norm_)

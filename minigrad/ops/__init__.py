@@ -1,4 +1,4 @@
-"""Chapters 2–6: every differentiable operation on tensors, by concept.
+"""Chapters 2–9: every differentiable operation on tensors, by concept.
 
 ==================  =========  ==============================================
 module              chapter    operations
@@ -13,6 +13,8 @@ module              chapter    operations
                                unsqueeze stack split repeat tile
 ``conv``            7          conv2d max_pool2d avg_pool2d
 ``device``          6          to_device
+``transformer``     9          erf layer_norm; gelu std masked_fill
+                               scaled_dot_product_attention
 ==================  =========  ==============================================
 
 Each primitive is a :class:`~minigrad.autograd.Function` whose docstring
@@ -43,6 +45,8 @@ from minigrad.ops.select import clip, maximum, minimum, where
 from minigrad.ops.shape import (broadcast_to, concatenate, expand_dims, flatten, flip,
                                 getitem, pad, repeat, reshape, split, squeeze, stack, tile,
                                 transpose, unsqueeze)
+from minigrad.ops.transformer import (erf, gelu, layer_norm, masked_fill,
+                                      scaled_dot_product_attention, std)
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "sqrt", "square",
@@ -54,6 +58,7 @@ __all__ = [
     "unsqueeze", "expand_dims", "stack", "split", "repeat", "tile", "pad", "flip",
     "conv2d", "max_pool2d", "avg_pool2d",
     "to_device",
+    "erf", "gelu", "layer_norm", "std", "masked_fill", "scaled_dot_product_attention",
 ]
 
 
@@ -64,11 +69,12 @@ def primitives():
 
     from minigrad import functional
     from minigrad.autograd import Function
-    from minigrad.ops import arithmetic, conv, device, elementwise, linalg, reduce, select, shape
+    from minigrad.ops import (arithmetic, conv, device, elementwise, linalg, reduce, select, shape,
+                              transformer)
 
     found = []
     for module in (arithmetic, elementwise, select, reduce, linalg, shape, functional, device,
-                   conv):
+                   conv, transformer):
         classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
                    if issubclass(c, Function) and c is not Function
                    and c.__module__ == module.__name__]
