@@ -285,6 +285,85 @@ def convolutions(repeats, rounds):
     return rows
 
 
+# -- a small transformer (Chapter 9) ------------------------------------------------------
+
+GPT_SHAPE = dict(vocab_size=11, block_size=16, dim=64, heads=4, layers=2)
+
+
+def _torch_gpt(ours):
+    """PyTorch's copy of a minigrad.gpt.GPT: the same modules under the same names, the
+    same weights."""
+    tnn = torch.nn
+
+    class Block(tnn.Module):
+        def __init__(self, dim, heads):
+            super().__init__()
+            self.ln1, self.ln2 = tnn.LayerNorm(dim), tnn.LayerNorm(dim)
+            self.attn = tnn.MultiheadAttention(dim, heads, batch_first=True)
+            self.fc1, self.fc2 = tnn.Linear(dim, 4 * dim), tnn.Linear(4 * dim, dim)
+
+        def forward(self, x):
+            h = self.ln1(x)
+            mask = tnn.Transformer.generate_square_subsequent_mask(x.shape[1])
+            x = x + self.attn(h, h, h, attn_mask=mask, is_causal=True, need_weights=False)[0]
+            return x + self.fc2(tnn.functional.gelu(self.fc1(self.ln2(x)), approximate="tanh"))
+
+    class GPT(tnn.Module):
+        def __init__(self, vocab_size, block_size, dim, heads, layers):
+            super().__init__()
+            self.token, self.position = tnn.Embedding(vocab_size, dim), tnn.Embedding(block_size, dim)
+            self.blocks = tnn.ModuleList(Block(dim, heads) for _ in range(layers))
+            self.ln, self.head = tnn.LayerNorm(dim), tnn.Linear(dim, vocab_size)
+
+        def forward(self, idx):
+            x = self.token(idx) + self.position(torch.arange(idx.shape[1]))
+            for block in self.blocks:
+                x = block(x)
+            return self.head(self.ln(x))
+
+    model = GPT(**GPT_SHAPE)
+    theirs = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, p in ours.named_parameters():
+            theirs[name].copy_(torch.from_numpy(p.numpy()))
+    return model
+
+
+def transformer(repeats, rounds):
+    """A training step of Chapter 9's GPT (2 blocks, width 64, 4 heads) on 32 sequences
+    of 16 tokens: forward, cross-entropy over every position, backward, SGD."""
+    from minigrad.gpt import GPT
+
+    rng = np.random.default_rng(0)
+    mg.manual_seed(0)
+    ours = GPT(**GPT_SHAPE)
+    X = rng.integers(0, GPT_SHAPE["vocab_size"], (32, GPT_SHAPE["block_size"]))
+    y = rng.integers(0, GPT_SHAPE["vocab_size"], X.shape)
+    opt = optim.SGD(ours.parameters(), lr=0.01)
+
+    def with_minigrad():
+        loss = F.cross_entropy(ours(X).reshape(-1, GPT_SHAPE["vocab_size"]), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    fns = {"minigrad": with_minigrad}
+    if torch is not None:
+        theirs = _torch_gpt(ours)
+        topt = torch.optim.SGD(theirs.parameters(), lr=0.01)
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+        def with_torch():
+            loss = torch.nn.functional.cross_entropy(
+                theirs(Xt).reshape(-1, GPT_SHAPE["vocab_size"]), yt.reshape(-1))
+            topt.zero_grad()
+            loss.backward()
+            topt.step()
+        fns["pytorch"] = with_torch
+    return [{"benchmark": "GPT 2 blocks × 64 wide, 4 heads, batch 32 × 16 tokens, training step",
+             "dtype": "float32", **timed_together(fns, max(rounds, repeats // 2), rounds=rounds)}]
+
+
 # -- the scalar engine ---------------------------------------------------------------------------
 
 def scalar_engine(repeats, rounds):
@@ -472,7 +551,8 @@ def main(argv=None):
                    + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else ", no PyTorch")
                    + (f", JAX {jax.__version__} (CPU)" if jax else ", no JAX"),
         "timings": training_steps(repeats, rounds) + convolutions(repeats, rounds)
-                   + scalar_engine(repeats, rounds) + per_op(repeats, rounds),
+                   + transformer(repeats, rounds) + scalar_engine(repeats, rounds)
+                   + per_op(repeats, rounds),
         "memory": memory(100 if args.quick else 2000),
         "book_build_seconds": None,
     }

@@ -19,7 +19,7 @@ from minigrad.ops import (abs, add, argmax, argmin, broadcast_to, clip, concaten
                           relu, repeat, reshape, sigmoid, sin, split, sqrt, square, squeeze,
                           stack, std, sub, sum, tanh, tile, transpose, unsqueeze, var, where)
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad import data, exercises, functional, nn, ops, optim, viz
+from minigrad import data, exercises, functional, gpt, nn, ops, optim, viz
 from minigrad.serialization import load, save
 from minigrad.checkpointing import checkpoint
 from minigrad import recording

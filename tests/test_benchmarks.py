@@ -98,3 +98,35 @@ def test_the_hand_written_numpy_lenet_takes_the_same_step_as_minigrad():
     step()
     for mine, theirs, start in zip(step.model.parameters(), by_hand.params, params):
         np.testing.assert_allclose(mine.numpy() - start, theirs - start, rtol=2e-3, atol=1e-6)
+
+
+def test_the_pytorch_gpt_of_the_benchmark_computes_what_minigrads_does():
+    """Same weights, same batch: the same loss and the same gradients (float32), so that
+    the transformer row compares like with like."""
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    sys.path.insert(0, str(BENCHMARKS))
+    import run
+
+    import minigrad as mg
+    import minigrad.functional as F
+    from minigrad.backend import asnumpy as host
+    from minigrad.gpt import GPT
+
+    mg.manual_seed(0)
+    ours = GPT(**run.GPT_SHAPE)
+    theirs = run._torch_gpt(ours)
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 11, (4, 16))
+    y = rng.integers(0, 11, X.shape)
+    loss = F.cross_entropy(ours(X).reshape(-1, 11), y.reshape(-1))
+    loss.backward()
+    ref = torch.nn.functional.cross_entropy(theirs(torch.from_numpy(X)).reshape(-1, 11),
+                                            torch.from_numpy(y).reshape(-1))
+    ref.backward()
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-5)
+    grads = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(host(p.grad), grads[name].grad.numpy(), rtol=2e-3, atol=2e-5,
+                                   err_msg=name)
