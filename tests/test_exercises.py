@@ -19,6 +19,7 @@ import learner_ch05
 import learner_ch06
 import learner_ch07
 import learner_ch08
+import learner_ch09
 
 pytestmark = pytest.mark.course
 
@@ -529,6 +530,7 @@ WRONG = [
     *learner_ch06.WRONG,
     *learner_ch07.WRONG,
     *learner_ch08.WRONG,
+    *learner_ch09.WRONG,
 ]
 
 

@@ -11,7 +11,7 @@ the reference solution until then, so later cells always run.
 """
 
 from minigrad.exercises import (  # noqa: F401  (importing a chapter registers its exercises)
-    ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08)
+    ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09)
 from minigrad.exercises.core import EXERCISES, CheckResult, check, lookup, use
 
 __all__ = ["EXERCISES", "CheckResult", "check", "lookup", "use"]

@@ -1,0 +1,348 @@
+"""Checks for the exercises of Chapter 9: the learner writes the causal mask, attention as
+a Function with its backward, layer normalisation's backward, the embedding's scatter-add,
+a transformer block and the sampling loop; the chapter's transformer runs on them."""
+
+import math
+
+import numpy as np
+
+from minigrad import nn
+from minigrad.autograd import Function
+from minigrad.backend import asnumpy, get_array_module, unwrap
+from minigrad.exercises.core import CheckFailed, exercise, expect, expect_array
+from minigrad.functional import gelu, layer_norm, scaled_dot_product_attention
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.tensor import Tensor
+
+# -- reference solutions -----------------------------------------------------------------
+
+
+def causal_mask(length):
+    """(length, length) booleans, True where position i may look at position j (j <= i)."""
+    return np.tril(np.ones((length, length), dtype=bool))
+
+
+class Attention(Function):
+    """f = P v with P = softmax(q kᵀ/√d (+ causal mask));  gv = Pᵀ g,  gP = g vᵀ,
+    gS = P ⊙ (gP - Σ_j gP ⊙ P),  gq = gS k/√d,  gk = gSᵀ q/√d."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, causal=False):
+        xp = get_array_module(q)
+        scale = 1 / math.sqrt(q.shape[-1])
+        scores = q @ k.swapaxes(-1, -2) * scale
+        if causal:
+            scores = xp.where(xp.tri(*scores.shape[-2:], dtype=bool), scores, -xp.inf)
+        e = xp.exp(scores - scores.max(axis=-1, keepdims=True))
+        p = e / e.sum(axis=-1, keepdims=True)
+        ctx.save_for_backward(q, k, v, p)
+        ctx.scale = scale
+        return p @ v
+
+    @staticmethod
+    def backward(ctx, g):
+        q, k, v, p = ctx.saved_tensors
+        gv = p.swapaxes(-1, -2) @ g
+        gp = g @ v.swapaxes(-1, -2)
+        gs = p * (gp - (gp * p).sum(axis=-1, keepdims=True))
+        return gs @ k * ctx.scale, gs.swapaxes(-1, -2) @ q * ctx.scale, gv
+
+
+class LayerNormFunction(Function):
+    """f = x̂ w + b over the last axis, x̂ = (x - μ)/σ;  gx = (gx̂ - mean(gx̂) - x̂ mean(gx̂ x̂))/σ
+    with gx̂ = g w,  gw = Σ g x̂,  gb = Σ g (over the leading axes)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps=1e-5):
+        xp = get_array_module(x)
+        mu = x.mean(axis=-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+        rstd = 1 / xp.sqrt(var + eps)
+        xhat = (x - mu) * rstd
+        ctx.save_for_backward(xhat, rstd, weight)
+        return xhat * weight + bias
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, rstd, weight = ctx.saved_tensors
+        gxhat = g * weight
+        gx = rstd * (gxhat - gxhat.mean(axis=-1, keepdims=True)
+                     - xhat * (gxhat * xhat).mean(axis=-1, keepdims=True))
+        lead = tuple(range(g.ndim - 1))
+        return gx, (g * xhat).sum(axis=lead), g.sum(axis=lead)
+
+
+class EmbeddingFunction(Function):
+    """f = weight[indices];  gweight = zeros with each row of g added to its index's row
+    (np.add.at: a repeated index gets the sum)."""
+
+    @staticmethod
+    def forward(ctx, weight, indices):
+        ctx.shape, ctx.indices = weight.shape, indices
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(grad, ctx.indices, g)
+        return grad, None
+
+
+class Block(nn.Module):
+    """A pre-norm transformer block: x + attention(norm(x)), then x + MLP(norm(x))."""
+
+    def __init__(self, dim, heads, attention=Attention):
+        self.heads, self.attention = heads, attention
+        self.ln1, self.ln2 = nn.LayerNorm(dim, dtype=np.float64), nn.LayerNorm(dim, dtype=np.float64)
+        self.qkv = nn.Linear(dim, 3 * dim, dtype=np.float64)
+        self.proj = nn.Linear(dim, dim, dtype=np.float64)
+        self.fc1 = nn.Linear(dim, 4 * dim, dtype=np.float64)
+        self.fc2 = nn.Linear(4 * dim, dim, dtype=np.float64)
+
+    def split_heads(self, t):
+        """(N, T, E) → (N, heads, T, E/heads)."""
+        n, length, dim = t.shape
+        return t.reshape(n, length, self.heads, dim // self.heads).transpose(0, 2, 1, 3)
+
+    def merge_heads(self, t):
+        """(N, heads, T, E/heads) → (N, T, E)."""
+        n, heads, length, d = t.shape
+        return t.transpose(0, 2, 1, 3).reshape(n, length, heads * d)
+
+    def forward(self, x):
+        q, k, v = self.qkv(self.ln1(x)).split(3, axis=-1)
+        a = self.attention.apply(self.split_heads(q), self.split_heads(k), self.split_heads(v),
+                                 causal=True)
+        x = x + self.proj(self.merge_heads(a))
+        return x + self.fc2(gelu(self.fc1(self.ln2(x)), approximate="tanh"))
+
+
+def generate(model, prompt, new_tokens, temperature=1.0, rng=None):
+    """prompt continued by new_tokens tokens, each sampled from softmax(last scores / T)
+    over the last model.block_size tokens (T = 0: the most likely one)."""
+    rng = np.random.default_rng() if rng is None else rng
+    tokens = list(prompt)
+    for _ in range(new_tokens):
+        context = np.array([tokens[-model.block_size:]])
+        scores = asnumpy(unwrap(model(context)))[0, -1].astype(np.float64)
+        if temperature == 0:
+            tokens.append(int(scores.argmax()))
+            continue
+        z = scores / temperature
+        p = np.exp(z - z.max())
+        tokens.append(int(rng.choice(len(p), p=p / p.sum())))
+    return tokens
+
+
+# -- checks --------------------------------------------------------------------------------
+
+_rng = np.random.default_rng(9)
+
+
+def _on_the_cpu(checker):
+    """Run a check with the CPU as the default device (the chapter runs on NumPy)."""
+    import functools
+
+    from minigrad import backend
+
+    @functools.wraps(checker)
+    def run(fn):
+        previous = backend.default_device()
+        backend.set_default_device("cpu")
+        try:
+            return checker(fn)
+        finally:
+            backend.set_default_device(previous)
+    return run
+
+
+@exercise("9.1", "the causal mask", causal_mask, lambda: (3,),
+          hint="np.tril(np.ones((length, length), dtype=bool)): row i is True up to column i.")
+@_on_the_cpu
+def check_causal_mask(fn):
+    got = np.asarray(asnumpy(unwrap(fn(4))))
+    want = causal_mask(4)
+    expect(got.dtype == bool, f"return booleans (True: may attend), got dtype {got.dtype}.")
+    expect(got.shape == (4, 4), f"causal_mask(4) should have shape (4, 4), got {got.shape}.")
+    if np.array_equal(got, want.T):
+        raise CheckFailed("your mask lets position i see the positions *after* it (the upper "
+                          "triangle): row i (the query) must be True for columns j <= i.")
+    if np.array_equal(got, np.tril(np.ones((4, 4), bool), -1)):
+        raise CheckFailed("your mask hides the diagonal: a position may look at itself "
+                          "(j <= i, not j < i); the first position would see nothing.")
+    expect_array(got, want, "causal_mask(4)", hint="row i is True for columns 0 … i.")
+
+
+def _attention_inputs(shape=(2, 3, 5, 4)):
+    return [_rng.standard_normal(shape) for _ in range(3)]
+
+
+@exercise("9.2", "attention and its backward", Attention, lambda: (),
+          where="minigrad.ops.transformer.scaled_dot_product_attention",
+          hint="forward: S = q kᵀ/√d, masked, P = softmax(S) by rows, out = P v; save q, k, v, "
+               "P. backward: gv = Pᵀ g; gP = g vᵀ; gS = P ⊙ (gP - Σ_j gP ⊙ P); gq = gS k/√d; "
+               "gk = gSᵀ q/√d.")
+@_on_the_cpu
+def check_attention(cls):
+    q, k, v = _attention_inputs()
+    for causal in (False, True):
+        got = cls.apply(Tensor(q), Tensor(k), Tensor(v), causal=causal)
+        want = scaled_dot_product_attention(q, k, v, is_causal=causal).numpy()
+        if not causal:
+            unscaled = scaled_dot_product_attention(q, k, v, scale=1.0).numpy()
+            if np.allclose(asnumpy(unwrap(got)), unscaled):
+                raise CheckFailed("the scores are not scaled: divide q kᵀ by √d (d = the last "
+                                  "axis of q), or the softmax saturates as d grows.")
+        expect_array(got, want, f"attention of (2, 3, 5, 4) inputs, causal={causal}",
+                     hint="softmax over the *last* axis (each query's row of scores), with "
+                          "the causal mask applied before the softmax (scores of hidden "
+                          "positions set to -inf).")
+    for causal in (False, True):
+        try:
+            gradcheck(lambda a, b, c: cls.apply(a, b, c, causal=causal), q, k, v)
+        except GradcheckError as error:
+            raise CheckFailed(f"causal={causal}: {error}\nHint: the softmax's VJP by rows: "
+                              "gS = P ⊙ (gP - (gP ⊙ P).sum(axis=-1, keepdims=True)); gq and gk "
+                              "both carry the 1/√d of the forward pass.") from None
+
+
+@exercise("9.3", "layer normalisation's backward", LayerNormFunction, lambda: (),
+          where="minigrad.ops.transformer.LayerNorm",
+          hint="gx̂ = g w; gx = (gx̂ - mean(gx̂) - x̂ mean(gx̂ x̂)) / σ, means over the last axis; "
+               "gw = Σ g x̂ and gb = Σ g over the leading axes.")
+@_on_the_cpu
+def check_layer_norm(cls):
+    x = _rng.standard_normal((3, 4, 6)) * 3 + 1
+    w, b = _rng.standard_normal(6), _rng.standard_normal(6)
+    got = cls.apply(Tensor(x), Tensor(w), Tensor(b))
+    expect_array(got, layer_norm(x, 6, w, b).numpy(), "layer_norm of a (3, 4, 6) input",
+                 hint="normalise each row (the last axis) by its own mean and biased "
+                      "variance: x̂ = (x - μ) / √(σ² + eps).")
+    try:
+        gradcheck(lambda a, c, d: cls.apply(a, c, d), x, w, b)
+    except GradcheckError as error:
+        message = str(error)
+        hint = ("μ and σ depend on every x of the row, so gx has two correction terms: "
+                "(gx̂ - mean(gx̂) - x̂ mean(gx̂ x̂)) / σ with gx̂ = g w (not g alone).")
+        if "input 1" in message or "input 2" in message:
+            hint = "gw = Σ g x̂ and gb = Σ g, summed over every axis but the last."
+        raise CheckFailed(f"{message}\nHint: {hint}") from None
+
+
+@exercise("9.4", "the embedding's scatter-add", EmbeddingFunction, lambda: (),
+          where="minigrad.functional.embedding",
+          hint="forward: weight[indices]; backward: grad = zeros like weight, then "
+               "np.add.at(grad, indices, g) (grad[indices] += g keeps only one of the repeated "
+               "rows); return grad, None.")
+@_on_the_cpu
+def check_embedding(cls):
+    weight = _rng.standard_normal((6, 3))
+    indices = np.array([[1, 4, 1], [5, 1, 0]])
+    w = Tensor(weight, requires_grad=True)
+    out = cls.apply(w, indices)
+    expect_array(out, weight[indices], "the rows picked by [[1, 4, 1], [5, 1, 0]]",
+                 hint="weight[indices]: one row of the table per index, shape indices.shape + "
+                      "(dim,).")
+    g = _rng.standard_normal((2, 3, 3))
+    try:
+        out.backward(Tensor(g))
+    except RuntimeError as error:
+        if "gradient(s) for 2 input(s)" not in str(error):
+            raise
+        raise CheckFailed(f"{error}\nHint: return (grad, None): one entry per input of "
+                          "forward, None for the indices, which have no gradient.") from None
+    want = np.zeros_like(weight)
+    np.add.at(want, indices, g)
+    got = np.asarray(asnumpy(unwrap(w.grad)))
+    once = np.zeros_like(weight)
+    once[indices] += g
+    if np.allclose(got, once):
+        raise CheckFailed("token 1 appears three times, but its row got only one of the three "
+                          "gradients: grad[indices] += g writes each repeated row once.\n"
+                          "Hint: np.add.at(grad, indices, g) adds them all.")
+    expect_array(got, want, "the table's gradient (token 1 is used three times)",
+                 hint="every use of a row adds its gradient into that row; unused rows get 0.")
+
+
+def _block_pair(cls):
+    from minigrad.rng import manual_seed
+
+    manual_seed(3)
+    reference = Block(8, 2)
+    manual_seed(3)
+    theirs = cls(8, 2)
+    return reference, theirs
+
+
+@exercise("9.5", "a transformer block", Block, lambda: (),
+          hint="h = ln1(x); q, k, v = qkv(h).split(3, axis=-1); a = attention of the split "
+               "heads, causal; x = x + proj(merge(a)); then x + fc2(gelu(fc1(ln2(x)))).")
+@_on_the_cpu
+def check_block(cls):
+    reference, theirs = _block_pair(cls)
+    x = _rng.standard_normal((2, 5, 8))
+    got = theirs(Tensor(x))
+    want = reference(Tensor(x)).numpy()
+    got_array = np.asarray(asnumpy(unwrap(got)), dtype=np.float64)
+    expect(got_array.shape == want.shape, f"the block should keep the shape (2, 5, 8), got "
+           f"{got_array.shape}.")
+    xs = Tensor(x, requires_grad=True)
+    theirs(xs)[0, 1].sum().backward()
+    leak = np.abs(asnumpy(xs.grad)[0, 2:]).max()
+    if leak > 0:
+        raise CheckFailed("position 1's output depends on positions 2 … 4: the block looks "
+                          "into the future.\nHint: call the attention with causal=True.")
+    expect_array(got_array, want, "the block's output (same weights as the chapter's block)",
+                 hint="pre-norm: normalise *before* attention and before the MLP, and add "
+                      "each result to x (the residual), in that order.")
+
+
+class _ScriptedModel:
+    """A stand-in for a GPT: at each position, scores that prefer (its token + 1) mod 5;
+    it records the context lengths it was given."""
+
+    block_size = 4
+
+    def __init__(self):
+        self.lengths = []
+
+    def __call__(self, context):
+        context = np.asarray(context)
+        self.lengths.append(context.shape[1])
+        scores = np.zeros((1, context.shape[1], 5))
+        positions = np.arange(context.shape[1])
+        scores[0, positions, (context[0] + 1) % 5] = 3.0  # each position predicts its + 1
+        return Tensor(scores)
+
+
+@exercise("9.6", "the sampling loop", generate,
+          lambda: (_ScriptedModel(), [0], 2, 0.0, np.random.default_rng(0)),
+          where="minigrad.gpt.generate",
+          hint="repeat: context = the last block_size tokens; scores = model(context)[0, -1]; "
+               "temperature 0: argmax; else p = softmax(scores / T), sample with "
+               "rng.choice(len(p), p=p); append.")
+@_on_the_cpu
+def check_generate(fn):
+    model = _ScriptedModel()
+    got = fn(model, [0, 1], 6, 0.0, np.random.default_rng(0))
+    expect(isinstance(got, list) and len(got) == 8, f"generate([0, 1], 6 new tokens) should "
+           f"return the 8 tokens as a list, got {got!r}.")
+    expect([int(t) for t in got] == [0, 1, 2, 3, 4, 0, 1, 2],
+           f"with temperature 0 each new token is the most likely one: expected "
+           f"[0, 1, 2, 3, 4, 0, 1, 2], got {got}.\nHint: the scores of the *last* position, "
+           "model(context)[0, -1], predict the next token.")
+    expect(max(model.lengths) <= model.block_size, f"the model was given a context of "
+           f"{max(model.lengths)} tokens; its block size is {model.block_size}.\nHint: "
+           "crop to the last block_size tokens: tokens[-model.block_size:].")
+    first = fn(_ScriptedModel(), [0], 30, 1.0, np.random.default_rng(5))
+    again = fn(_ScriptedModel(), [0], 30, 1.0, np.random.default_rng(5))
+    expect(first == again, "the same rng seed gave two different samples: draw with the rng "
+           "you are given (rng.choice), not np.random.")
+    steps = np.diff([int(t) for t in first]) % 5
+    likely = np.mean(steps == 1)  # p(+1) = e³ / (e³ + 4) ≈ 0.83 at temperature 1
+    expect(0.6 < likely < 0.98, f"at temperature 1 the likely token (p ≈ 0.83) came "
+           f"{likely:.0%} of the time.\nHint: sample from softmax(scores / temperature), not "
+           "from the scores themselves or always the argmax.")
+    hot = fn(_ScriptedModel(), [0], 200, 50.0, np.random.default_rng(6))
+    expect(np.mean(np.diff(hot) % 5 == 1) < 0.4, "at temperature 50 the samples should be "
+           "nearly uniform.\nHint: divide the scores by the temperature before the softmax.")
