@@ -61,11 +61,14 @@ class GPT(nn.Module):
 
 
 def parameter_groups(model, weight_decay=0.1):
-    """AdamW's groups: decay the matrices, not the biases, norms' scales or embeddings'…
-    (every parameter with fewer than 2 dimensions)."""
+    """AdamW's groups, minGPT's choice: decay the weight matrices of the linear and
+    attention layers, not the biases, the norms' scales or the embedding tables."""
+    tables = {id(model.token.weight), id(model.position.weight)}
     params = list(model.parameters())
-    return [{"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
-            {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
+    decayed = [p for p in params if p.ndim >= 2 and id(p) not in tables]
+    kept = [p for p in params if p.ndim < 2 or id(p) in tables]
+    return [{"params": decayed, "weight_decay": weight_decay},
+            {"params": kept, "weight_decay": 0.0}]
 
 
 def generate(model, prompt, new_tokens, temperature=1.0, rng=None):

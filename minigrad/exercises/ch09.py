@@ -118,8 +118,8 @@ class Block(nn.Module):
 
 
 def generate(model, prompt, new_tokens, temperature=1.0, rng=None):
-    """prompt continued by new_tokens tokens, each sampled from softmax(last scores / T)
-    over the last model.block_size tokens (T = 0: the most likely one)."""
+    """prompt continued by new_tokens tokens, each sampled from softmax(last scores / τ)
+    over the last model.block_size tokens (τ = 0: the most likely one)."""
     rng = np.random.default_rng() if rng is None else rng
     tokens = list(prompt)
     for _ in range(new_tokens):
@@ -185,18 +185,34 @@ def _attention_inputs(shape=(2, 3, 5, 4)):
 @_on_the_cpu
 def check_attention(cls):
     q, k, v = _attention_inputs()
+    tensors = [Tensor(a) for a in (q, k, v)]
     for causal in (False, True):
-        got = cls.apply(Tensor(q), Tensor(k), Tensor(v), causal=causal)
+        got = cls.apply(*tensors, causal=causal)
+        expect(all(np.array_equal(asnumpy(t.data), a) for t, a in zip(tensors, (q, k, v))),
+               "attention changed its inputs q, k or v in place (q /= ... or q -= ...): the "
+               "caller's tensors changed. Compute new arrays instead.")
         want = scaled_dot_product_attention(q, k, v, is_causal=causal).numpy()
         if not causal:
-            unscaled = scaled_dot_product_attention(q, k, v, scale=1.0).numpy()
-            if np.allclose(asnumpy(unwrap(got)), unscaled):
-                raise CheckFailed("the scores are not scaled: divide q kᵀ by √d (d = the last "
-                                  "axis of q), or the softmax saturates as d grows.")
+            got_array = asnumpy(unwrap(got))
+            for scale, words in ((1.0, "not scaled"), (1 / q.shape[-1], "scaled by 1/d")):
+                wrong = scaled_dot_product_attention(q, k, v, scale=scale).numpy()
+                if np.allclose(got_array, wrong):
+                    raise CheckFailed(f"the scores are {words}: divide q kᵀ by √d (d = the "
+                                      "last axis of q), or the softmax saturates as d grows.")
         expect_array(got, want, f"attention of (2, 3, 5, 4) inputs, causal={causal}",
                      hint="softmax over the *last* axis (each query's row of scores), with "
                           "the causal mask applied before the softmax (scores of hidden "
                           "positions set to -inf).")
+    big = [a * 30 for a in (q, k, v)]
+    with np.errstate(all="ignore"):
+        got = asnumpy(unwrap(cls.apply(*(Tensor(a) for a in big))))
+    expect(np.all(np.isfinite(got)), "with large scores (inputs 30 times larger) the output "
+           "has nan or inf: exp overflowed.\nHint: subtract each row's maximum before exp.")
+    small = [a.astype(np.float32) for a in (q, k, v)]
+    got = cls.apply(*(Tensor(a) for a in small))
+    expect(got.dtype == np.float32, f"float32 inputs gave a {got.dtype} output: keep the "
+           "inputs' dtype (a float64 constant, e.g. np.float64(...) or an np.ones mask of "
+           "floats, promotes the whole model).")
     for causal in (False, True):
         try:
             gradcheck(lambda a, b, c: cls.apply(a, b, c, causal=causal), q, k, v)
@@ -214,10 +230,17 @@ def check_attention(cls):
 def check_layer_norm(cls):
     x = _rng.standard_normal((3, 4, 6)) * 3 + 1
     w, b = _rng.standard_normal(6), _rng.standard_normal(6)
-    got = cls.apply(Tensor(x), Tensor(w), Tensor(b))
+    xs = Tensor(x)
+    got = cls.apply(xs, Tensor(w), Tensor(b))
+    expect(np.array_equal(asnumpy(xs.data), x), "layer norm changed its input x in place "
+           "(x -= ...): compute new arrays instead.")
     expect_array(got, layer_norm(x, 6, w, b).numpy(), "layer_norm of a (3, 4, 6) input",
                  hint="normalise each row (the last axis) by its own mean and biased "
                       "variance: x̂ = (x - μ) / √(σ² + eps).")
+    got = cls.apply(Tensor(x[:1, :1]), Tensor(w), Tensor(b), eps=1.0)
+    expect_array(got, layer_norm(x[:1, :1], 6, w, b, eps=1.0).numpy(),
+                 "layer_norm with eps=1.0",
+                 hint="use the eps argument, inside the square root: √(σ² + eps).")
     try:
         gradcheck(lambda a, c, d: cls.apply(a, c, d), x, w, b)
     except GradcheckError as error:
@@ -238,7 +261,7 @@ def check_layer_norm(cls):
 def check_embedding(cls):
     weight = _rng.standard_normal((6, 3))
     indices = np.array([[1, 4, 1], [5, 1, 0]])
-    w = Tensor(weight, requires_grad=True)
+    w = Tensor(weight.copy(), requires_grad=True)
     out = cls.apply(w, indices)
     expect_array(out, weight[indices], "the rows picked by [[1, 4, 1], [5, 1, 0]]",
                  hint="weight[indices]: one row of the table per index, shape indices.shape + "
@@ -253,6 +276,8 @@ def check_embedding(cls):
                           "forward, None for the indices, which have no gradient.") from None
     want = np.zeros_like(weight)
     np.add.at(want, indices, g)
+    expect(np.array_equal(asnumpy(w.data), weight), "backward changed the table's weights: "
+           "make the gradient a new array (np.zeros(ctx.shape)), never the weight itself.")
     got = np.asarray(asnumpy(unwrap(w.grad)))
     once = np.zeros_like(weight)
     once[indices] += g
@@ -271,6 +296,12 @@ def _block_pair(cls):
     reference = Block(8, 2)
     manual_seed(3)
     theirs = cls(8, 2)
+    r = np.random.default_rng(4)
+    for norm in ("ln1", "ln2"):  # different norms, so that using the wrong one shows
+        for name in ("weight", "bias"):
+            values = r.standard_normal(8)
+            for block in (reference, theirs):
+                getattr(getattr(block, norm), name).data[...] = values
     return reference, theirs
 
 
@@ -291,10 +322,26 @@ def check_block(cls):
     leak = np.abs(asnumpy(xs.grad)[0, 2:]).max()
     if leak > 0:
         raise CheckFailed("position 1's output depends on positions 2 … 4: the block looks "
-                          "into the future.\nHint: call the attention with causal=True.")
+                          "into the future.\nHint: call the attention with causal=True, and "
+                          "bring the heads back with merge_heads (a plain reshape of (N, heads, "
+                          "T, E/heads) mixes positions).")
+    exact = Block(8, 2)
+    exact.__dict__.update(reference.__dict__)
+    exact.forward = lambda x: _block_with_exact_gelu(reference, x)
+    if np.allclose(got_array, exact(Tensor(x)).numpy(), atol=1e-12):
+        raise CheckFailed("your block uses the exact GELU: the chapter's block uses its tanh "
+                          "approximation, F.gelu(..., approximate=\"tanh\").")
     expect_array(got_array, want, "the block's output (same weights as the chapter's block)",
                  hint="pre-norm: normalise *before* attention and before the MLP, and add "
                       "each result to x (the residual), in that order.")
+
+
+def _block_with_exact_gelu(block, x):
+    q, k, v = block.qkv(block.ln1(x)).split(3, axis=-1)
+    a = block.attention.apply(block.split_heads(q), block.split_heads(k),
+                              block.split_heads(v), causal=True)
+    x = x + block.proj(block.merge_heads(a))
+    return x + block.fc2(gelu(block.fc1(block.ln2(x))))
 
 
 class _ScriptedModel:
@@ -319,12 +366,15 @@ class _ScriptedModel:
           lambda: (_ScriptedModel(), [0], 2, 0.0, np.random.default_rng(0)),
           where="minigrad.gpt.generate",
           hint="repeat: context = the last block_size tokens; scores = model(context)[0, -1]; "
-               "temperature 0: argmax; else p = softmax(scores / T), sample with "
+               "temperature 0: argmax; else p = softmax(scores / temperature), sample with "
                "rng.choice(len(p), p=p); append.")
 @_on_the_cpu
 def check_generate(fn):
     model = _ScriptedModel()
-    got = fn(model, [0, 1], 6, 0.0, np.random.default_rng(0))
+    prompt = [0, 1]
+    got = fn(model, prompt, 6, 0.0, np.random.default_rng(0))
+    expect(prompt == [0, 1], "generate changed the caller's prompt list: start from a copy, "
+           "tokens = list(prompt).")
     expect(isinstance(got, list) and len(got) == 8, f"generate([0, 1], 6 new tokens) should "
            f"return the 8 tokens as a list, got {got!r}.")
     expect([int(t) for t in got] == [0, 1, 2, 3, 4, 0, 1, 2],
@@ -334,10 +384,16 @@ def check_generate(fn):
     expect(max(model.lengths) <= model.block_size, f"the model was given a context of "
            f"{max(model.lengths)} tokens; its block size is {model.block_size}.\nHint: "
            "crop to the last block_size tokens: tokens[-model.block_size:].")
+    expect(max(model.lengths) == model.block_size, f"the longest context was "
+           f"{max(model.lengths)} tokens, one short of the block size {model.block_size}: "
+           "give the model the last block_size tokens, tokens[-model.block_size:].")
     first = fn(_ScriptedModel(), [0], 30, 1.0, np.random.default_rng(5))
     again = fn(_ScriptedModel(), [0], 30, 1.0, np.random.default_rng(5))
     expect(first == again, "the same rng seed gave two different samples: draw with the rng "
            "you are given (rng.choice), not np.random.")
+    other = fn(_ScriptedModel(), [0], 30, 1.0, np.random.default_rng(7))
+    expect(first != other, "two different rngs gave the same samples: draw with the rng you "
+           "are given, not a generator made inside generate.")
     steps = np.diff([int(t) for t in first]) % 5
     likely = np.mean(steps == 1)  # p(+1) = e³ / (e³ + 4) ≈ 0.83 at temperature 1
     expect(0.6 < likely < 0.98, f"at temperature 1 the likely token (p ≈ 0.83) came "

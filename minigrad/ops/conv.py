@@ -69,6 +69,21 @@ def _scatter_patches(grad_patches, shape, stride, dilation):
     return grad
 
 
+def _gathered_patches(x, kernel, stride, padding, dilation, value=0.0):
+    """Every patch, (N, C, Ho, Wo, kh, kw), gathered from a tensor by primitives (pad, then
+    one indexing), so that a recorded backward can differentiate it: the composites'
+    im2col (the view of :func:`_patches` cannot record)."""
+    from minigrad.ops.shape import pad
+
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    x = pad(x, (pw, pw, ph, ph), value) if ph or pw else x
+    ho = _output_size(x.shape[2], kh, sh, 0, dh)
+    wo = _output_size(x.shape[3], kw, sw, 0, dw)
+    rows = (np.arange(ho) * sh)[:, None] + np.arange(kh) * dh  # (Ho, kh)
+    cols = (np.arange(wo) * sw)[:, None] + np.arange(kw) * dw  # (Wo, kw)
+    return x[:, :, rows[:, None, :, None], cols[None, :, None, :]]
+
+
 def _check_images(op, x):
     if getattr(x, "ndim", 0) != 4:
         raise ValueError(f"{op}: expected images of shape (N, C, H, W), got shape "
@@ -93,8 +108,6 @@ class Conv2d(Function):
     went from 1.46 to about 1.1 times a hand-written NumPy step). ``gx`` scatters
     the patches' gradients back with col2im.
     """
-
-    differentiable_twice = False  # its backward works on arrays only (Chapter 8)
 
     @staticmethod
     def forward(ctx, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
@@ -134,6 +147,16 @@ class Conv2d(Function):
             gx = padded[:, :, ph: ph + h, pw: pw + wd]
         return gx, gw
 
+    @staticmethod
+    def composite(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        """The same convolution from primitives (a gather, a matrix product), which a
+        recorded backward differentiates (Chapter 8)."""
+        patches = _gathered_patches(x, w.shape[2:], stride, padding, dilation)
+        n, c, ho, wo, kh, kw = patches.shape
+        cols = patches.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
+        out = cols @ w.reshape(w.shape[0], -1).T
+        return out.reshape(n, ho, wo, -1).transpose(0, 3, 1, 2)
+
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     """2-D convolution of images ``x`` (N, C, H, W) with ``weight`` (O, C, kh, kw),
@@ -148,7 +171,10 @@ class MaxPool2d(Function):
     """f = max of each patch;  gx = g at the patch's maximum (ties share it), added up
     where patches overlap."""
 
-    differentiable_twice = False  # its backward works on arrays only (Chapter 8)
+    @staticmethod
+    def composite(x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+        """The same pooling from primitives, for a recorded backward (Chapter 8)."""
+        return _gathered_patches(x, kernel, stride, padding, (1, 1), -np.inf).max(axis=(4, 5))
 
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
@@ -190,7 +216,10 @@ class AvgPool2d(Function):
     """f = mean of each patch (padding counts as zeros);  gx = g / (kh kw) to every pixel
     of the patch, added up where patches overlap."""
 
-    differentiable_twice = False  # its backward works on arrays only (Chapter 8)
+    @staticmethod
+    def composite(x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+        """The same pooling from primitives, for a recorded backward (Chapter 8)."""
+        return _gathered_patches(x, kernel, stride, padding, (1, 1)).mean(axis=(4, 5))
 
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
