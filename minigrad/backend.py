@@ -239,6 +239,8 @@ def scatter_add(target, index, values):
         np.add.at(target, index, values)
     elif xp is standin.module:
         xp.scatter_add(target, index, values)
+    elif hasattr(xp.add, "at"):  # CuPy 14 deprecates cupyx.scatter_add for this
+        xp.add.at(target, index, values)
     else:
         import cupyx
         cupyx.scatter_add(target, index, values)
