@@ -91,13 +91,13 @@ class EmbeddingFunction(Function):
 class Block(nn.Module):
     """A pre-norm transformer block: x + attention(norm(x)), then x + MLP(norm(x))."""
 
-    def __init__(self, dim, heads, attention=Attention):
-        self.heads, self.attention = heads, attention
-        self.ln1, self.ln2 = nn.LayerNorm(dim, dtype=np.float64), nn.LayerNorm(dim, dtype=np.float64)
-        self.qkv = nn.Linear(dim, 3 * dim, dtype=np.float64)
-        self.proj = nn.Linear(dim, dim, dtype=np.float64)
-        self.fc1 = nn.Linear(dim, 4 * dim, dtype=np.float64)
-        self.fc2 = nn.Linear(4 * dim, dim, dtype=np.float64)
+    def __init__(self, dim, heads, attention=None, dtype=np.float64):  # as in the chapter
+        self.heads, self.attention = heads, attention or Attention
+        self.ln1, self.ln2 = nn.LayerNorm(dim, dtype=dtype), nn.LayerNorm(dim, dtype=dtype)
+        self.qkv = nn.Linear(dim, 3 * dim, dtype=dtype)
+        self.proj = nn.Linear(dim, dim, dtype=dtype)
+        self.fc1 = nn.Linear(dim, 4 * dim, dtype=dtype)
+        self.fc2 = nn.Linear(4 * dim, dim, dtype=dtype)
 
     def split_heads(self, t):
         """(N, T, E) → (N, heads, T, E/heads)."""
