@@ -71,23 +71,31 @@ def parameter_groups(model, weight_decay=0.1):
             {"params": kept, "weight_decay": 0.0}]
 
 
-def generate(model, prompt, new_tokens, temperature=1.0, rng=None):
+def sample_tokens(model, prompt, new_tokens, temperature=1.0, rng=None):
     """``prompt`` (a list of token indices) continued by ``new_tokens`` sampled tokens:
-    each from softmax(last scores / temperature) over the last ``block_size`` tokens;
-    ``temperature=0`` takes the most likely token."""
-    rng = default_rng() if rng is None else rng
+    each from softmax(last scores / temperature) over the last ``model.block_size`` tokens;
+    ``temperature=0`` takes the most likely token. The model is called as it is."""
+    rng = np.random.default_rng() if rng is None else rng
     tokens = list(prompt)
+    for _ in range(new_tokens):
+        context = np.array([tokens[-model.block_size:]])
+        scores = asnumpy(unwrap(model(context)))[0, -1].astype(np.float64)
+        if temperature == 0:
+            tokens.append(int(scores.argmax()))
+            continue
+        z = scores / temperature
+        p = np.exp(z - z.max())
+        tokens.append(int(rng.choice(len(p), p=p / p.sum())))
+    return tokens
+
+
+def generate(model, prompt, new_tokens, temperature=1.0, rng=None):
+    """:func:`sample_tokens` in evaluation mode without recording, drawing from minigrad's
+    generator unless ``rng`` is given."""
     model.eval()
     with no_grad():
-        for _ in range(new_tokens):
-            context = np.array([tokens[-model.block_size:]])
-            scores = asnumpy(model(context).data)[0, -1].astype(np.float64)
-            if temperature == 0:
-                tokens.append(int(scores.argmax()))
-                continue
-            z = scores / temperature
-            p = np.exp(z - z.max())
-            tokens.append(int(rng.choice(len(p), p=p / p.sum())))
+        tokens = sample_tokens(model, prompt, new_tokens, temperature,
+                               default_rng() if rng is None else rng)
     model.train()
     return tokens
 

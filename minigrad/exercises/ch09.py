@@ -11,7 +11,9 @@ from minigrad.autograd import Function
 from minigrad.backend import asnumpy, get_array_module, unwrap
 from minigrad.exercises.core import CheckFailed, exercise, expect, expect_array
 from minigrad.functional import gelu, layer_norm, scaled_dot_product_attention
+from minigrad.gpt import sample_tokens
 from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.ops import transformer
 from minigrad.tensor import Tensor
 
 # -- reference solutions -----------------------------------------------------------------
@@ -27,25 +29,13 @@ class Attention(Function):
     gS = P ⊙ (gP - Σ_j gP ⊙ P),  gq = gS k/√d,  gk = gSᵀ q/√d."""
 
     @staticmethod
-    def forward(ctx, q, k, v, causal=False):
+    def forward(ctx, q, k, v, causal=False):  # the package's fused attention, causal or not
         xp = get_array_module(q)
-        scale = 1 / math.sqrt(q.shape[-1])
-        scores = q @ k.swapaxes(-1, -2) * scale
-        if causal:
-            scores = xp.where(xp.tri(*scores.shape[-2:], dtype=bool), scores, -xp.inf)
-        e = xp.exp(scores - scores.max(axis=-1, keepdims=True))
-        p = e / e.sum(axis=-1, keepdims=True)
-        ctx.save_for_backward(q, k, v, p)
-        ctx.scale = scale
-        return p @ v
+        mask = xp.tri(q.shape[-2], k.shape[-2], dtype=bool) if causal else None
+        return transformer.Attention.forward(ctx, q, k, v, mask=mask,
+                                             scale=1 / math.sqrt(q.shape[-1]))
 
-    @staticmethod
-    def backward(ctx, g):
-        q, k, v, p = ctx.saved_tensors
-        gv = p.swapaxes(-1, -2) @ g
-        gp = g @ v.swapaxes(-1, -2)
-        gs = p * (gp - (gp * p).sum(axis=-1, keepdims=True))
-        return gs @ k * ctx.scale, gs.swapaxes(-1, -2) @ q * ctx.scale, gv
+    backward = transformer.Attention.backward
 
 
 class LayerNormFunction(Function):
@@ -53,23 +43,10 @@ class LayerNormFunction(Function):
     with gx̂ = g w,  gw = Σ g x̂,  gb = Σ g (over the leading axes)."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps=1e-5):
-        xp = get_array_module(x)
-        mu = x.mean(axis=-1, keepdims=True)
-        var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
-        rstd = 1 / xp.sqrt(var + eps)
-        xhat = (x - mu) * rstd
-        ctx.save_for_backward(xhat, rstd, weight)
-        return xhat * weight + bias
+    def forward(ctx, x, weight, bias, eps=1e-5):  # the package's, over the last axis
+        return transformer.LayerNorm.forward(ctx, x, weight, bias, n_axes=1, eps=eps)
 
-    @staticmethod
-    def backward(ctx, g):
-        xhat, rstd, weight = ctx.saved_tensors
-        gxhat = g * weight
-        gx = rstd * (gxhat - gxhat.mean(axis=-1, keepdims=True)
-                     - xhat * (gxhat * xhat).mean(axis=-1, keepdims=True))
-        lead = tuple(range(g.ndim - 1))
-        return gx, (g * xhat).sum(axis=lead), g.sum(axis=lead)
+    backward = transformer.LayerNorm.backward  # gw and gb unsummed: the engine sums them
 
 
 class EmbeddingFunction(Function):
@@ -117,21 +94,7 @@ class Block(nn.Module):
         return x + self.fc2(gelu(self.fc1(self.ln2(x)), approximate="tanh"))
 
 
-def generate(model, prompt, new_tokens, temperature=1.0, rng=None):
-    """prompt continued by new_tokens tokens, each sampled from softmax(last scores / τ)
-    over the last model.block_size tokens (τ = 0: the most likely one)."""
-    rng = np.random.default_rng() if rng is None else rng
-    tokens = list(prompt)
-    for _ in range(new_tokens):
-        context = np.array([tokens[-model.block_size:]])
-        scores = asnumpy(unwrap(model(context)))[0, -1].astype(np.float64)
-        if temperature == 0:
-            tokens.append(int(scores.argmax()))
-            continue
-        z = scores / temperature
-        p = np.exp(z - z.max())
-        tokens.append(int(rng.choice(len(p), p=p / p.sum())))
-    return tokens
+generate = sample_tokens  # the package's sampling loop, minigrad.gpt.generate without eval()
 
 
 # -- checks --------------------------------------------------------------------------------
