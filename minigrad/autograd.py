@@ -14,13 +14,13 @@ graph in reverse topological order, passes every input gradient through
 :func:`~minigrad.broadcast.unbroadcast`, accumulates, and frees the graph.
 """
 
+import heapq
 import sys
 
 import numpy as np
 
 from minigrad import backend
 from minigrad.broadcast import unbroadcast
-from minigrad.graph import topological_order
 from minigrad.tensor import Tensor, _list_array
 
 
@@ -78,12 +78,13 @@ class Context:
     Plain parameters (``axis``, ``keepdims`` …) become attributes.
     """
 
-    def __init__(self, fn, inputs, needs_input_grad):
+    def __init__(self, fn, inputs, needs_input_grad, parents=None):
         self.fn = fn
         self.inputs = inputs
         self.saved_tensors = ()
         self.needs_input_grad = needs_input_grad
-        self.parents = [x for x, needs in zip(inputs, needs_input_grad) if needs]
+        self.parents = parents if parents is not None else [
+            x for x, needs in zip(inputs, needs_input_grad) if needs]
         self.freed = False
 
     def save_for_backward(self, *arrays):
@@ -133,9 +134,11 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run ``forward`` on the inputs' arrays and record the operation if needed."""
-        arrays, needs = _arrays_of(cls.op_name(), inputs)
-        requires_grad = _GradMode.enabled and True in needs
-        ctx = Context(cls, inputs, needs if requires_grad else (False,) * len(needs))
+        arrays, needs, parents = _arrays_of(cls, inputs)
+        if parents and _GradMode.enabled:
+            requires_grad, ctx = True, Context(cls, inputs, needs, parents)
+        else:
+            requires_grad, ctx = False, Context(cls, inputs, (False,) * len(needs), ())
         ctx.params, ctx.operands = params, arrays  # for a recorded backward (Chapter 8)
         try:
             data = cls.forward(ctx, *arrays, **params)
@@ -151,38 +154,41 @@ class Function:
         return cls.__name__.lower()
 
 
-def _arrays_of(op, inputs):
-    """The arrays an operation computes with, all on one device, and for each
-    input whether it wants a gradient.
+def _arrays_of(fn, inputs):
+    """The arrays an operation ``fn`` computes with, all on one device; for each
+    input whether it wants a gradient; and the inputs that want one.
 
     Tensors give their data; numbers and arrays are constants; lists become
     arrays (a list holding tensors is refused: stack them instead).
     """
     arrays = []
     needs = []
+    parents = []
     tensors = 0
     on_device = False
     for x in inputs:
         if isinstance(x, Tensor):
             arrays.append(x.data)
             needs.append(x.requires_grad)
+            if x.requires_grad:
+                parents.append(x)
             on_device = on_device or type(x.data) is not np.ndarray
             tensors += 1
             continue
         if isinstance(x, (int, float, np.ndarray, np.generic)):
             arrays.append(x)
         elif isinstance(x, (list, tuple)):
-            arrays.append(_list_array(x, op))
+            arrays.append(_list_array(x, fn.op_name()))
         elif backend.is_device_array(x):
             arrays.append(x)
             on_device = True
         else:
-            raise TypeError(f"{op}: cannot use {_describe(x)} as an input; "
+            raise TypeError(f"{fn.op_name()}: cannot use {_describe(x)} as an input; "
                             "expected a Tensor, a NumPy array or a number")
         needs.append(False)
     if on_device or not tensors and backend.default_device() != "cpu":
-        arrays = _on_one_device(op, inputs, arrays)
-    return arrays, tuple(needs)
+        arrays = _on_one_device(fn.op_name(), inputs, arrays)
+    return arrays, tuple(needs), parents
 
 
 _BUILTIN_ERRORS = (ValueError, TypeError, IndexError)
@@ -227,38 +233,52 @@ def _on_one_device(op, inputs, arrays):
     return [backend.to_device(a, device) if isinstance(a, np.ndarray) else a for a in arrays]
 
 
-def _tensor_parents(node):
-    """The inputs of the operation that made ``node`` which need a gradient."""
-    ctx = node._ctx
-    return ctx.parents if ctx is not None else ()
-
-
 def backward(root, grad_out, retain_graph=False):
     """Backpropagate ``grad_out`` from ``root`` to every leaf that requires grad.
 
     Leaves accumulate into ``.grad``; interior tensors keep a gradient only if
     ``retain_grad()`` was called on them. Unless ``retain_graph`` is true,
     each operation's saved arrays are released once used.
+
+    The order is Chapter 2's reverse topological order, found without sorting the
+    graph first: tensors are numbered as they are created, and an operation's output
+    is created after its inputs, so of the tensors waiting for their turn the latest
+    one has received every share of its gradient (whatever uses it is later still,
+    and went first). ``waiting`` is a heap that pops the latest tensor first; a
+    tensor used twice is pushed twice and passes its gradient on once. Leaves pass
+    nothing on, so they simply wait until the end.
     """
-    order = topological_order(root, parents=_tensor_parents)
+    if root._ctx is None:  # a leaf: its gradient is the one given
+        _accumulate(root, grad_out)
+        return
     grads = {id(root): grad_out}
-    for node in reversed(order):
+    waiting = [(-root._number, root)]
+    leaves = []
+    while waiting:
+        node = heapq.heappop(waiting)[1]
         grad = grads.pop(id(node), None)
         if grad is None:
             continue
-        ctx = node._ctx
-        if ctx is None or node._retains_grad:
+        if node._retains_grad:
             _accumulate(node, grad)
-        if ctx is None:
-            continue
+        ctx = node._ctx
         if ctx.freed:
             raise RuntimeError(
                 f"backward: the graph through '{ctx.fn.op_name()}' was already freed by an "
                 "earlier backward(). Recompute the forward pass, or call "
                 "backward(retain_graph=True) the first time if you need to go through it twice.")
         _send_back(ctx, grad, grads)
+        for parent in ctx.parents:
+            if parent._ctx is None:
+                leaves.append(parent)
+            else:
+                heapq.heappush(waiting, (-parent._number, parent))
         if not retain_graph:
             ctx.release()
+    for leaf in leaves:
+        grad = grads.pop(id(leaf), None)
+        if grad is not None:  # None: a leaf used twice, already given its gradient
+            _accumulate(leaf, grad)
 
 
 def _send_back(ctx, grad, grads):

@@ -6,11 +6,17 @@ context of the operation that produced it. Its operators and methods are thin
 sugar over the operations in :mod:`minigrad.ops`.
 """
 
+import itertools
 import operator
 
 import numpy as np
 
 from minigrad import backend
+
+
+# Tensors are numbered as they are created. An operation's output is created after its
+# inputs, so a larger number never feeds a smaller one: backward's order (autograd.py).
+_numbers = itertools.count()
 
 
 def _float_dtype_required(dtype, what):
@@ -34,7 +40,7 @@ class Tensor:
             device of ``data`` if it is a device array, else the default device.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "label",
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "label", "_number",
                  "__weakref__")
     __array_priority__ = 1000  # `ndarray + Tensor` defers to Tensor.__radd__
 
@@ -52,6 +58,7 @@ class Tensor:
         self._ctx = None
         self._retains_grad = False
         self.label = ""
+        self._number = next(_numbers)
 
     # -- array facts -----------------------------------------------------------
 
@@ -181,7 +188,8 @@ class Tensor:
                     f"backward: a gradient can be implied only for a one-element tensor, but "
                     f"this one has shape {self.shape}. Reduce it first (e.g. y.sum()), or pass "
                     f"y.backward(gradient) with an array of shape {self.shape}.")
-            gradient = backend.get_array_module(self.data).ones_like(self.data)
+            xp = backend.get_array_module(self.data)
+            gradient = xp.ones(self.data.shape, self.data.dtype)  # ∂self/∂self
         elif create_graph and isinstance(gradient, Tensor):
             pass  # a cotangent that is itself differentiated (jvp's trick)
         else:
@@ -355,6 +363,7 @@ class Tensor:
         out._ctx = ctx
         out._retains_grad = False
         out.label = ""
+        out._number = next(_numbers)
         return out
 
     @staticmethod

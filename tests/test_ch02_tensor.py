@@ -267,6 +267,36 @@ def test_a_node_reused_many_times():
     assert np.allclose(host(x.grad), 1 + 200 * 2 * x.numpy())
 
 
+def test_backward_runs_each_operation_once_after_every_use_of_its_output():
+    """backward's order comes from creation numbers: an output is numbered after its
+    inputs, so the latest waiting tensor has all of its gradient (even when a leaf is
+    created after the interior tensors that it meets)."""
+    calls = []
+
+    class Tag(Function):
+        @staticmethod
+        def forward(ctx, a, name=""):
+            ctx.name = name
+            return a.copy()
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(ctx.name)
+            return g
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    a = Tag.apply(x, name="a")
+    b = Tag.apply(a * 2, name="b")
+    late = mg.tensor([3.0, 4.0], requires_grad=True)
+    c = Tag.apply(a * late, name="c")
+    d = Tag.apply(b + c + a, name="d")
+    (d * d).sum().backward()
+    assert calls == ["d", "c", "b", "a"]
+    dd = 2 * host(d.data)
+    assert np.allclose(host(x.grad), dd * (3 + host(late.data)))
+    assert np.allclose(host(late.grad), dd * host(a.data))
+
+
 def test_a_10000_op_chain():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = x
