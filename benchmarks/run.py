@@ -60,19 +60,29 @@ def timed(fn, repeats, warmup=3):
 # previous library's threads still spin loses its cores to them (seen here: PyTorch's
 # MNIST step took 1.2 ms alone but 5 ms at random right after a NumPy block).
 SETTLE_S = 0.2
+# A training step's block lasts at least this long, in each of 20 rounds: on the shared
+# reference VM the speed jumps between two levels (the moons step takes 100 or 150-200
+# µs for seconds at a time), and blocks of ten calls, 1 ms for the moons, caught one
+# implementation in one state and the next in the other (ratios moved by 0.2 from run
+# to run).
+STEP_BLOCK_S = 0.05
 
 
-def timed_together(fns, repeats, warmup=3, rounds=10):
+def timed_together(fns, repeats, warmup=3, rounds=10, block_s=0.0):
     """Time several implementations in alternating blocks (``rounds`` blocks each), so
     that a slow spell of the machine hits them all alike while each block still runs
     warm (switching library at every call would make BLAS and OpenMP thread pools
     fight; a pause of ``SETTLE_S`` before each block lets the last one's threads go
     idle). Each round starts with the next implementation, so that none always
-    follows the same other one. For each: median, min and max seconds per call, and
-    the median of each block (``rounds``), from which ``ratio`` works round by round."""
+    follows the same other one. A block makes ``repeats // rounds`` calls, and goes on
+    until it has lasted ``block_s`` seconds: a block of ten 0.1 ms steps is over before
+    a change in the machine's speed could even out. For each implementation: median,
+    min and max seconds per call, and the median of each block (``rounds``), from
+    which ``ratio`` works round by round."""
     names = list(fns)
     times = {name: [] for name in names}
-    block = max(1, repeats // rounds)
+    blocks = {name: [] for name in names}
+    calls = max(1, repeats // rounds)
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
             fn = fns[name]
@@ -80,12 +90,17 @@ def timed_together(fns, repeats, warmup=3, rounds=10):
                 time.sleep(SETTLE_S)
             for _ in range(warmup):
                 fn()
-            for _ in range(block):
+            block = []
+            end = time.perf_counter() + block_s
+            while len(block) < calls or block[-1][1] < end:
                 start = time.perf_counter()
                 fn()
-                times[name].append(time.perf_counter() - start)
+                block.append((start, time.perf_counter()))
+            block = [stop - start for start, stop in block]
+            times[name] += block
+            blocks[name].append(float(np.median(block)))
     return {name: {"median": float(np.median(t)), "min": float(min(t)), "max": float(max(t)),
-                   "rounds": [float(np.median(t[i:i + block])) for i in range(0, len(t), block)]}
+                   "rounds": blocks[name]}
             for name, t in times.items()}
 
 
@@ -176,7 +191,7 @@ def _jax_step(sizes, dtype, X, y, weights):
     return step
 
 
-def training_steps(repeats, rounds):
+def training_steps(repeats, rounds, block_s=0.0):
     rows = []
     cases = [("MNIST MLP 784-200-100-10", (784, 200, 100, 10), b) for b in (32, 128, 1024)]
     cases.append(("moons MLP 2-16-16-2", (2, 16, 16, 2), 200))
@@ -194,7 +209,7 @@ def training_steps(repeats, rounds):
             if jax is not None:
                 fns["jax"] = _jax_step(sizes, dtype, X, y, weights)
             rows.append({"benchmark": f"{name}, batch {batch}", "dtype": np.dtype(dtype).name,
-                         **timed_together(fns, repeats, rounds=rounds)})
+                         **timed_together(fns, repeats, rounds=rounds, block_s=block_s)})
     return rows
 
 
@@ -477,6 +492,64 @@ def book_build():
 
 # -- reporting ----------------------------------------------------------------------------------------------
 
+# The course's speed targets, all on float32 steps as the chapters train (issue #20 set
+# the moons, MNIST batch 128 and Chapter 1 ones): what is measured, the row of the
+# timings (the start of its name, its dtype), the implementation minigrad is divided
+# by (None: minigrad's own median, in seconds), and the limit.
+TARGETS = [
+    ("MNIST step, batch 128: minigrad / NumPy", "MNIST MLP 784-200-100-10, batch 128", "float32",
+     "numpy", 1.08),
+    ("MNIST step, batch 128: minigrad / PyTorch", "MNIST MLP 784-200-100-10, batch 128",
+     "float32", "pytorch", 1.0),
+    ("MNIST step, batch 1024: minigrad / NumPy", "MNIST MLP 784-200-100-10, batch 1024",
+     "float32", "numpy", 1.05),
+    ("MNIST step, batch 1024: minigrad / PyTorch", "MNIST MLP 784-200-100-10, batch 1024",
+     "float32", "pytorch", 1.0),
+    ("moons step: minigrad / NumPy", "moons MLP", "float32", "numpy", 1.3),
+    ("moons step: minigrad / JAX (jit)", "moons MLP", "float32", "jax", 1.0),
+    ("moons step: minigrad / PyTorch", "moons MLP", "float32", "pytorch", 0.5),
+    ("LeNet-5 step, batch 64: minigrad / NumPy", "LeNet-5 training step", "float32", "numpy", 1.2),
+    ("LeNet-5 step, batch 64: minigrad / PyTorch", "LeNet-5 training step", "float32", "pytorch",
+     1.5),
+    ("GPT step (Chapter 9): minigrad / PyTorch", "GPT 2 blocks", "float32", "pytorch", 1.5),
+    ("Chapter 1 MLP step: minigrad / micrograd", "Chapter 1 scalar MLP", "python float",
+     "micrograd", 0.5),
+    ("100 000-node chain backward (seconds)", "Value: backward through", "python float", None, 1.0),
+]
+BOOK_TARGET_MINUTES = 5.0
+
+
+def targets(results):
+    """Each target with what this run measured (None where a peer is missing) and
+    whether the measurement is within the limit."""
+    rows = []
+    for name, benchmark, dtype, other, limit in TARGETS:
+        row = next((r for r in results["timings"]
+                    if r["benchmark"].startswith(benchmark) and r["dtype"] == dtype), None)
+        if row is None:
+            measured = None
+        elif other is None:
+            measured = row["minigrad"]["median"]
+        else:
+            measured = ratio(row, "minigrad", other)
+        rows.append({"target": name, "measured": measured, "limit": limit,
+                     "met": None if measured is None else measured <= limit})
+    if results.get("book_build_seconds") is not None:
+        minutes = results["book_build_seconds"] / 60
+        rows.append({"target": "whole book from clean (minutes)", "measured": minutes,
+                     "limit": BOOK_TARGET_MINUTES, "met": minutes <= BOOK_TARGET_MINUTES})
+    return rows
+
+
+def targets_markdown(rows):
+    lines = ["| target | measured | limit | met |", "|---|---|---|---|"]
+    for t in rows:
+        measured = "–" if t["measured"] is None else f"{t['measured']:.2f}"
+        met = "–" if t["met"] is None else ("yes" if t["met"] else "**no**")
+        lines.append(f"| {t['target']} | {measured} | ≤ {t['limit']:g} | {met} |")
+    return "\n".join(lines)
+
+
 BASELINES = {"numpy": "NumPy by hand", "micrograd": "micrograd"}
 PEERS = {"pytorch": "PyTorch", "jax": "JAX (jit)"}
 
@@ -490,6 +563,8 @@ def markdown(results):
              "a ratio is the median over the rounds of the ratio of the two block medians of "
              "each round. The baseline is the same step written by hand in NumPy, or "
              "micrograd for the scalar engine.\n",
+             "## Targets\n", targets_markdown(results["targets"]) + "\n",
+             "## All timings\n",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
 
     def cell(row, key):
@@ -531,6 +606,7 @@ def cpu_name():
 
 
 def write(results, folder):
+    results["targets"] = targets(results)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (folder / "results.md").write_text(markdown(results))
@@ -543,6 +619,7 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json/.md")
     args = parser.parse_args(argv)
     repeats, rounds = (6, 2) if args.quick else (100, 10)
+    step_rounds, block_s = (rounds, 0.0) if args.quick else (20, STEP_BLOCK_S)
     if torch is not None:
         torch.set_num_threads(THREADS)
     results = {
@@ -550,7 +627,7 @@ def main(argv=None):
                    f"Python {platform.python_version()}, NumPy {np.__version__}"
                    + (f", PyTorch {torch.__version__} ({THREADS} threads)" if torch else ", no PyTorch")
                    + (f", JAX {jax.__version__} (CPU)" if jax else ", no JAX"),
-        "timings": training_steps(repeats, rounds) + convolutions(repeats, rounds)
+        "timings": training_steps(repeats, step_rounds, block_s) + convolutions(repeats, rounds)
                    + transformer(repeats, rounds) + scalar_engine(repeats, rounds)
                    + per_op(repeats, rounds),
         "memory": memory(100 if args.quick else 2000),

@@ -254,8 +254,9 @@ def backward(root, grad_out, retain_graph=False):
     grads = {id(root): grad_out}
     waiting = [(-root._number, root)]
     leaves = []
+    push, pop = heapq.heappush, heapq.heappop
     while waiting:
-        node = heapq.heappop(waiting)[1]
+        node = pop(waiting)[1]
         grad = grads.pop(id(node), None)
         if grad is None:
             continue
@@ -272,7 +273,7 @@ def backward(root, grad_out, retain_graph=False):
             if parent._ctx is None:
                 leaves.append(parent)
             else:
-                heapq.heappush(waiting, (-parent._number, parent))
+                push(waiting, (-parent._number, parent))
         if not retain_graph:
             ctx.release()
     for leaf in leaves:

@@ -109,7 +109,10 @@ class Linear(Function):
             raise ValueError(f"linear: inputs of shape {x.shape} do not fit a weight of shape "
                              f"{weight.shape}: the last dimension must be {weight.shape[1]}")
         ctx.save_for_backward(x, weight)
-        out = x @ weight.T
+        if x.ndim > 2:  # one matrix product for all rows: NumPy would make one per matrix
+            out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (-1,))
+        else:
+            out = x @ weight.T
         if bias is not None:
             out += bias
         return out
@@ -118,9 +121,13 @@ class Linear(Function):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        g2 = g.reshape(-1, g.shape[-1])
-        gx = g @ weight if needs[0] else None
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        if g.ndim == 2:
+            g2 = g
+            gx = g @ weight if needs[0] else None
+        else:  # rows of leading axes (or one row) are samples like any other
+            g2, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+            gx = (g2 @ weight).reshape(g.shape[:-1] + (-1,)) if needs[0] else None
+        gw = g2.T @ x if needs[1] else None
         if len(needs) == 2:
             return gx, gw
         return gx, gw, (_column_sums(g2) if needs[2] else None)

@@ -25,6 +25,9 @@ def test_benchmark_suite_runs_and_reports(tmp_path, monkeypatch):
     steps = [row for row in written["timings"] if "MLP" in row["benchmark"] and "numpy" in row]
     assert steps and all(run.ratio(row, "minigrad", "numpy") > 0 for row in steps)
     assert all(len(row["minigrad"]["rounds"]) == len(row["numpy"]["rounds"]) > 1 for row in steps)
+    measured = {t["target"]: t["measured"] for t in written["targets"]}
+    assert all(measured[name] is not None for name, *_, other, _ in run.TARGETS
+               if other in (None, "numpy", "micrograd"))  # every target finds its row
 
 
 def test_a_ratio_is_taken_block_by_block():
@@ -40,6 +43,33 @@ def test_a_ratio_is_taken_block_by_block():
 def test_committed_results_are_readable():
     results = json.loads((BENCHMARKS / "results.json").read_text())
     assert results["machine"] and results["timings"] and "memory" in results
+    sys.path.insert(0, str(BENCHMARKS))
+    import run
+
+    # every target is shown, measured on the committed run (the Performance page reads it)
+    assert [t["target"] for t in results["targets"]][:len(run.TARGETS)] == \
+        [t[0] for t in run.TARGETS]
+    assert all(t["measured"] is not None for t in results["targets"])
+
+
+def test_a_target_is_met_within_its_limit_and_unknown_without_its_peer():
+    sys.path.insert(0, str(BENCHMARKS))
+    import run
+
+    def step(name, minigrad, numpy):
+        return {"benchmark": name, "dtype": "float32",
+                "minigrad": {"rounds": minigrad, "median": 1.0},
+                "numpy": {"rounds": numpy, "median": 1.0}}
+
+    results = {"timings": [step("moons MLP 2-16-16-2, batch 200", [1.2, 1.4, 1.2], [1.0] * 3),
+                           step("MNIST MLP 784-200-100-10, batch 128", [1.1] * 3, [1.0] * 3)]}
+    found = {t["target"]: t for t in run.targets(results)}
+    assert found["moons step: minigrad / NumPy"]["met"] is True  # 1.2 <= 1.3
+    assert found["MNIST step, batch 128: minigrad / NumPy"]["met"] is False  # 1.1 > 1.08
+    assert found["moons step: minigrad / JAX (jit)"]["measured"] is None  # no JAX in this run
+    assert found["moons step: minigrad / JAX (jit)"]["met"] is None
+    assert "| moons step: minigrad / NumPy | 1.20 | ≤ 1.3 | yes |" in \
+        run.targets_markdown(run.targets(results))
 
 
 def test_hand_written_numpy_step_matches_minigrad():
@@ -130,3 +160,14 @@ def test_the_pytorch_gpt_of_the_benchmark_computes_what_minigrads_does():
     for name, p in ours.named_parameters():
         np.testing.assert_allclose(host(p.grad), grads[name].grad.numpy(), rtol=2e-3, atol=2e-5,
                                    err_msg=name)
+
+
+def test_a_block_goes_on_until_it_has_lasted_block_s():
+    sys.path.insert(0, str(BENCHMARKS))
+    import run
+
+    calls = []
+    timed = run.timed_together({"step": lambda: calls.append(1)}, repeats=4, warmup=0, rounds=2,
+                               block_s=0.01)
+    assert len(timed["step"]["rounds"]) == 2
+    assert len(calls) > 100  # a call of under a microsecond, for 10 ms twice; not 2 x 2 calls

@@ -432,5 +432,9 @@ def test_fused_linear_matches_the_composite_and_passes_gradcheck():
     np.testing.assert_allclose(F.linear(mg.tensor(x), w, b).numpy(), x @ w.T + b)
     assert mg.gradcheck(F.linear, x, w, b)
     assert mg.gradcheck(F.linear, rng.standard_normal((2, 4, 3)), w)  # leading axes, no bias
+    assert mg.gradcheck(F.linear, rng.standard_normal((2, 2, 4, 3)), w, b)  # two of them
+    assert mg.gradcheck(F.linear, rng.standard_normal(3), w, b)  # one sample, no batch axis
+    x3 = rng.standard_normal((2, 4, 3))
+    np.testing.assert_allclose(F.linear(mg.tensor(x3), w, b).numpy(), x3 @ w.T + b)
     with pytest.raises(ValueError, match=r"linear: inputs of shape \(4, 5\) do not fit"):
         F.linear(mg.ones(4, 5), mg.ones(2, 3))

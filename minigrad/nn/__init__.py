@@ -217,12 +217,15 @@ class Linear(Module):
             if bias else None
 
     def forward(self, x):
-        shape = getattr(x, "shape", None) or np.shape(x)
-        if shape[-1:] != (self.in_features,):
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}): expected inputs "
-                             f"with {self.in_features} features in the last dimension, got "
-                             f"shape {shape}")
-        return F.linear(x, self.weight, self.bias)
+        try:
+            return F.linear(x, self.weight, self.bias)
+        except ValueError:
+            shape = getattr(x, "shape", None) or np.shape(x)
+            if shape[-1:] == (self.in_features,):
+                raise
+        raise ValueError(f"Linear({self.in_features}, {self.out_features}): expected inputs "
+                         f"with {self.in_features} features in the last dimension, got "
+                         f"shape {shape}")
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
