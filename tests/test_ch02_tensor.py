@@ -306,6 +306,16 @@ def test_a_10000_op_chain():
     assert np.allclose(host(x.grad), 1.0001 ** 10_000)
 
 
+def test_relu_of_infinities_and_nan_follows_max():
+    x = mg.tensor([-np.inf, -1.0, 0.0, 2.0, np.inf, np.nan], requires_grad=True)
+    y = mg.relu(x)
+    out = host(y.data)
+    np.testing.assert_array_equal(out, [0.0, 0.0, 0.0, 2.0, np.inf, np.nan])
+    assert not np.signbit(out[:3]).any()  # 0, not -0 (and not -inf * 0 = nan)
+    y.backward(np.ones(6))
+    np.testing.assert_array_equal(host(x.grad), [0, 0, 0, 1, 1, 0])
+
+
 def test_max_ties_share_the_gradient_equally():
     x = mg.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]], requires_grad=True)
     x.max(axis=1).sum().backward()

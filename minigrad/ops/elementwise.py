@@ -115,16 +115,18 @@ def sigmoid(a):
 class ReLU(Function):
     """f = max(a, 0);  ga = g where a > 0 (0 at a = 0)."""
 
+    saves_constants = True  # the slope of each element, 0 or 1: constant away from 0
+
     @staticmethod
     def forward(ctx, a):
-        mask = a > 0
-        ctx.save_for_backward(mask)
-        return a * mask
+        slope = (a > 0).astype(a.dtype)  # in a's dtype, g * slope runs without a cast
+        ctx.save_for_backward(slope)
+        return get_array_module(a).maximum(a, 0)  # not a * slope: -inf * 0 is nan
 
     @staticmethod
     def backward(ctx, g):
-        (mask,) = ctx.saved_tensors
-        return g * mask
+        (slope,) = ctx.saved_tensors
+        return g * slope
 
 
 def relu(a):
