@@ -15,8 +15,6 @@ Fused primitives (each checked against its composite in the tests):
 ``sigmoid(z) - y``).
 """
 
-import functools
-
 import numpy as np
 
 from minigrad import backend
@@ -133,24 +131,11 @@ class Linear(Function):
         return gx, gw, (_column_sums(g2) if needs[2] else None)
 
 
-# An optimisation: NumPy sums over the first axis of a (batch, features) array row by
-# row, about 5 µs for 200 × 16 in float32; the same sums as the matrix-vector product
-# ones(N) @ g run in BLAS in about 1 µs (3 of the moons step's 120 µs; benchmarks/).
-
 def _column_sums(g):
-    """Σ_i g_ij of a 2-D array ``g``, as ``ones(N) @ g``."""
+    """Σ_i g_ij of a 2-D array ``g``, as ``ones(N) @ g`` (BLAS; see backend.constant_vector)."""
     if isinstance(g, Tensor):  # a recorded backward (Chapter 8) sums as it records
         return g.sum(axis=0)
-    return _ones(get_array_module(g), g.shape[0], g.dtype) @ g
-
-
-@functools.lru_cache(maxsize=32)
-def _ones(xp, n, dtype):
-    """A vector of ``n`` ones, made once per module, size and dtype (read-only on the host)."""
-    ones = xp.ones(n, dtype)
-    if xp is np:
-        ones.flags.writeable = False
-    return ones
+    return backend.constant_vector(get_array_module(g), g.shape[0], g.dtype, 1) @ g
 
 
 def linear(x, weight, bias=None):

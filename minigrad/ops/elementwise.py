@@ -9,7 +9,7 @@ where the derivative is cheaper from the output (``exp``, ``tanh``,
 """
 
 from minigrad.autograd import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import constant_vector, get_array_module
 
 
 class Exp(Function):
@@ -121,7 +121,11 @@ class ReLU(Function):
     def forward(ctx, a):
         slope = (a > 0).astype(a.dtype)  # in a's dtype, g * slope runs without a cast
         ctx.save_for_backward(slope)
-        return get_array_module(a).maximum(a, 0)  # not a * slope: -inf * 0 is nan
+        xp = get_array_module(a)
+        if a.ndim == 0:
+            return xp.maximum(a, 0)
+        # not a * slope: -inf * 0 is nan; zeros rather than 0: see backend.constant_vector
+        return xp.maximum(a, constant_vector(xp, a.shape[-1], a.dtype, 0))
 
     @staticmethod
     def backward(ctx, g):
