@@ -252,11 +252,11 @@ def backward(root, grad_out, retain_graph=False):
         _accumulate(root, grad_out)
         return
     grads = {id(root): grad_out}
-    waiting = [(-root._number, root)]
+    waiting = [(-root._number, id(root), root)]  # the id settles ties of copied tensors
     leaves = []
     push, pop = heapq.heappush, heapq.heappop
     while waiting:
-        node = pop(waiting)[1]
+        node = pop(waiting)[2]
         grad = grads.pop(id(node), None)
         if grad is None:
             continue
@@ -273,7 +273,7 @@ def backward(root, grad_out, retain_graph=False):
             if parent._ctx is None:
                 leaves.append(parent)
             else:
-                push(waiting, (-parent._number, parent))
+                push(waiting, (-parent._number, id(parent), parent))
         if not retain_graph:
             ctx.release()
     for leaf in leaves:

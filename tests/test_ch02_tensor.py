@@ -297,6 +297,19 @@ def test_backward_runs_each_operation_once_after_every_use_of_its_output():
     assert np.allclose(host(late.grad), dd * host(a.data))
 
 
+def test_backward_through_deep_copies_of_a_graph():
+    """A copied tensor keeps its creation number; two of them waiting at once must not
+    be compared as tensors (their elementwise < has no truth value)."""
+    import copy
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y2 = copy.deepcopy(y)  # same number as y, its own graph
+    (y * y2).sum().backward()
+    assert y2._number == y._number
+    assert np.allclose(host(x.grad), 3 * host(y2.data))  # y2 hangs from its own copy of x
+
+
 def test_a_10000_op_chain():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = x
