@@ -92,11 +92,10 @@ def timed_together(fns, repeats, warmup=3, rounds=10, block_s=0.0):
                 fn()
             block = []
             end = time.perf_counter() + block_s
-            while len(block) < calls or block[-1][1] < end:
+            while len(block) < calls or time.perf_counter() < end:
                 start = time.perf_counter()
                 fn()
-                block.append((start, time.perf_counter()))
-            block = [stop - start for start, stop in block]
+                block.append(time.perf_counter() - start)
             times[name] += block
             blocks[name].append(float(np.median(block)))
     return {name: {"median": float(np.median(t)), "min": float(min(t)), "max": float(max(t)),
@@ -492,8 +491,8 @@ def book_build():
 
 # -- reporting ----------------------------------------------------------------------------------------------
 
-# The course's speed targets, all on float32 steps as the chapters train (issue #20 set
-# the moons, MNIST batch 128 and Chapter 1 ones): what is measured, the row of the
+# The course's speed targets, training steps in float32 as the chapters train (issue #20
+# set the moons, MNIST batch 128 and Chapter 1 ones): what is measured, the row of the
 # timings (the start of its name, its dtype), the implementation minigrad is divided
 # by (None: minigrad's own median, in seconds), and the limit.
 TARGETS = [

@@ -270,10 +270,10 @@ def erf(array):
 # max(a, zeros(C)) (NumPy's vectorised loop: 6 µs for 128 × 200, where max(a, 0) takes 10).
 
 @functools.lru_cache(maxsize=64)
-def constant_vector(xp, n, dtype, value):
-    """``n`` copies of ``value`` in module ``xp``'s array of ``dtype``; one per
-    arguments, shared (read-only on the host)."""
-    vector = xp.full(n, value, dtype)
+def constant_vector(xp, shape, dtype, value):
+    """An array of ``shape`` (a length, or a tuple) filled with ``value``, in module
+    ``xp`` and ``dtype``; made once per arguments and shared (read-only on the host)."""
+    vector = xp.full(shape, value, dtype)
     if xp is np:
         vector.flags.writeable = False
     return vector

@@ -122,10 +122,8 @@ class ReLU(Function):
         slope = (a > 0).astype(a.dtype)  # in a's dtype, g * slope runs without a cast
         ctx.save_for_backward(slope)
         xp = get_array_module(a)
-        if a.ndim == 0:
-            return xp.maximum(a, 0)
         # not a * slope: -inf * 0 is nan; zeros rather than 0: see backend.constant_vector
-        return xp.maximum(a, constant_vector(xp, a.shape[-1], a.dtype, 0))
+        return xp.maximum(a, constant_vector(xp, a.shape[-1:], a.dtype, 0))
 
     @staticmethod
     def backward(ctx, g):
