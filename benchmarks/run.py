@@ -56,38 +56,65 @@ def timed(fn, repeats, warmup=3):
 
 
 # OpenBLAS's idle threads spin for about 2**28 cycles (~0.1 s) after a matrix product
-# before they sleep, and PyTorch's OpenMP threads spin too: a block that starts while the
-# previous library's threads still spin loses its cores to them (seen here: PyTorch's
-# MNIST step took 1.2 ms alone but 5 ms at random right after a NumPy block).
+# before they sleep, and PyTorch's OpenMP threads and XLA's thread pool spin too: a block
+# that starts while another library's threads still spin loses its cores to them (seen
+# here: PyTorch's MNIST step took 1.2 ms alone but 5 ms at random right after a NumPy
+# block; minigrad's moons step measured 1.00x jax.jit's time straight after JAX's
+# blocks, 0.93-0.95x with a pause). Implementations named here have threads of their
+# own; all others run on NumPy's (minigrad, the NumPy baselines, pure Python).
+OWN_THREADS = ("pytorch", "jax")
 SETTLE_S = 0.2
 # A training step's block lasts at least this long, in each of 20 rounds: on the shared
 # reference VM the speed jumps between two levels (the moons step takes 100 or 150-200
 # µs for seconds at a time), and blocks of ten calls, 1 ms for the moons, caught one
-# implementation in one state and the next in the other (ratios moved by 0.2 from run
-# to run).
+# implementation in one state and the next in the other.
 STEP_BLOCK_S = 0.05
 
 
+def _threads(name):
+    """Whose threads an implementation runs on: its own, or NumPy's."""
+    return name if name in OWN_THREADS else "numpy"
+
+
+def running_order(names, rounds):
+    """The order of the blocks in each round. Implementations on NumPy's threads run
+    back to back (a pause of ``SETTLE_S`` between two of them would let the machine
+    change speed between the blocks a ratio compares: minigrad / NumPy at MNIST batch
+    128 measured 0.69-1.85 round by round that way, 1.01-1.07 back to back). Each round
+    starts with the next group, and the members of a group take turns to go first, so
+    that no implementation always follows the same other one."""
+    groups = {}
+    for name in names:
+        groups.setdefault(_threads(name), []).append(name)
+    groups = list(groups.values())
+    order = []
+    for r in range(rounds):
+        shifted = groups[r % len(groups):] + groups[:r % len(groups)]
+        order.append([name for group in shifted
+                      for name in group[r % len(group):] + group[:r % len(group)]])
+    return order
+
+
 def timed_together(fns, repeats, warmup=3, rounds=10, block_s=0.0):
-    """Time several implementations in alternating blocks (``rounds`` blocks each), so
-    that a slow spell of the machine hits them all alike while each block still runs
-    warm (switching library at every call would make BLAS and OpenMP thread pools
-    fight; a pause of ``SETTLE_S`` before each block lets the last one's threads go
-    idle). Each round starts with the next implementation, so that none always
-    follows the same other one. A block makes ``repeats // rounds`` calls, and goes on
+    """Time several implementations in alternating blocks (``rounds`` blocks each, in
+    ``running_order``), so that a slow spell of the machine hits them all alike while
+    each block still runs warm (switching library at every call would make thread pools
+    fight; a pause of ``SETTLE_S`` before a block whose threads differ from the last
+    block's lets those go idle). A block makes ``repeats // rounds`` calls, and goes on
     until it has lasted ``block_s`` seconds: a block of ten 0.1 ms steps is over before
     a change in the machine's speed could even out. For each implementation: median,
     min and max seconds per call, and the median of each block (``rounds``), from
     which ``ratio`` works round by round."""
-    names = list(fns)
-    times = {name: [] for name in names}
-    blocks = {name: [] for name in names}
+    times = {name: [] for name in fns}
+    blocks = {name: [] for name in fns}
     calls = max(1, repeats // rounds)
-    for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+    last_threads = None
+    for names in running_order(list(fns), rounds):
+        for name in names:
             fn = fns[name]
-            if len(names) > 1:
+            if last_threads not in (None, _threads(name)):
                 time.sleep(SETTLE_S)
+            last_threads = _threads(name)
             for _ in range(warmup):
                 fn()
             block = []

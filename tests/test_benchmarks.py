@@ -171,3 +171,31 @@ def test_a_block_goes_on_until_it_has_lasted_block_s():
                                block_s=0.01)
     assert len(timed["step"]["rounds"]) == 2
     assert len(calls) > 100  # a call of under a microsecond, for 10 ms twice; not 2 x 2 calls
+
+
+def test_implementations_on_numpys_threads_run_back_to_back_and_take_turns():
+    """minigrad's block and NumPy's are neighbours in every round (no pause between
+    them, in which the machine could change speed), and each goes first as often."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import run
+
+    order = run.running_order(["numpy", "minigrad", "pytorch", "jax"], rounds=4)
+    for names in order:
+        assert sorted(names) == ["jax", "minigrad", "numpy", "pytorch"]
+        assert abs(names.index("numpy") - names.index("minigrad")) == 1
+    assert [names[0] for names in order] == ["numpy", "pytorch", "jax", "minigrad"]
+    firsts = [min(("numpy", "minigrad"), key=names.index) for names in order]
+    assert firsts.count("numpy") == firsts.count("minigrad") == 2
+
+
+def test_a_pause_comes_only_where_another_librarys_threads_may_still_spin(monkeypatch):
+    sys.path.insert(0, str(BENCHMARKS))
+    import run
+
+    events = []
+    monkeypatch.setattr(run.time, "sleep", lambda s: events.append("pause"))
+    fns = {name: (lambda name=name: events.append(name))
+           for name in ("numpy", "minigrad", "pytorch")}
+    run.timed_together(fns, repeats=2, warmup=0, rounds=2)
+    assert events == ["numpy", "minigrad", "pause", "pytorch",
+                      "pytorch", "pause", "minigrad", "numpy"]
