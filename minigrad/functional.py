@@ -132,10 +132,10 @@ class Linear(Function):
 
 
 def _column_sums(g):
-    """Σ_i g_ij of a 2-D array ``g``, as ``ones(N) @ g`` (BLAS; see backend.constant_vector)."""
+    """Σ_i g_ij of a 2-D array ``g``, as ``ones(N) @ g`` (BLAS; see backend.constant_array)."""
     if isinstance(g, Tensor):  # a recorded backward (Chapter 8) sums as it records
         return g.sum(axis=0)
-    return backend.constant_vector(get_array_module(g), g.shape[0], g.dtype, 1) @ g
+    return backend.constant_array(get_array_module(g), g.shape[0], g.dtype, 1) @ g
 
 
 def linear(x, weight, bias=None):

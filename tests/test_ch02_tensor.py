@@ -329,6 +329,17 @@ def test_relu_of_infinities_and_nan_follows_max():
     np.testing.assert_array_equal(host(x.grad), [0, 0, 0, 1, 1, 0])
 
 
+def test_relu_output_is_its_own_array_though_it_compares_with_shared_zeros():
+    """ReLU takes max(a, zeros) against a cached array of zeros: every result must
+    still be a fresh array, and a result of all zeros must not be the cache."""
+    for shape in [(3, 4), (2, 3, 4), (5,), ()]:
+        a = mg.tensor(-np.ones(shape, np.float32))
+        first, second = mg.relu(a), mg.relu(a)
+        first.data[...] = 7  # a learner may write into a result
+        assert host(second.data).max(initial=0) == 0 and host(mg.relu(a).data).max(initial=0) == 0
+        assert first.shape == shape and first.dtype == np.float32
+
+
 def test_max_ties_share_the_gradient_equally():
     x = mg.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]], requires_grad=True)
     x.max(axis=1).sum().backward()

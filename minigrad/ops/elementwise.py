@@ -9,7 +9,7 @@ where the derivative is cheaper from the output (``exp``, ``tanh``,
 """
 
 from minigrad.autograd import Function
-from minigrad.backend import constant_vector, get_array_module
+from minigrad.backend import get_array_module, zeros_to_compare
 
 
 class Exp(Function):
@@ -122,8 +122,8 @@ class ReLU(Function):
         slope = (a > 0).astype(a.dtype)  # in a's dtype, g * slope runs without a cast
         ctx.save_for_backward(slope)
         xp = get_array_module(a)
-        # not a * slope: -inf * 0 is nan; zeros rather than 0: see backend.constant_vector
-        return xp.maximum(a, constant_vector(xp, a.shape[-1:], a.dtype, 0))
+        # not a * slope: -inf * 0 is nan; zeros rather than 0: see backend.constant_array
+        return xp.maximum(a, zeros_to_compare(xp, a))
 
     @staticmethod
     def backward(ctx, g):
