@@ -585,7 +585,8 @@ def markdown(results):
             *(f"minigrad / {name}" for name in PEERS.values())]
     lines = [f"# Benchmark results\n",
              f"Machine: {results['machine']}. Medians of repeated runs (min–max in brackets), "
-             "in milliseconds. Implementations are timed in alternating blocks, round after round; "
+             "in milliseconds. Implementations are timed in alternating blocks, round after round "
+             "(minigrad's and the baseline's back to back, PyTorch's and JAX's after a pause); "
              "a ratio is the median over the rounds of the ratio of the two block medians of "
              "each round. The baseline is the same step written by hand in NumPy, or "
              "micrograd for the scalar engine.\n",
