@@ -80,7 +80,7 @@ def running_order(names, rounds):
     """The order of the blocks in each round. Implementations on NumPy's threads run
     back to back (a pause of ``SETTLE_S`` between two of them would let the machine
     change speed between the blocks a ratio compares: minigrad / NumPy at MNIST batch
-    128 measured 0.69-1.85 round by round that way, 1.01-1.07 back to back). Each round
+    128 measured 0.69-1.85 round by round that way, 1.02-1.06 back to back). Each round
     starts with the next group, and the members of a group take turns to go first, so
     that no implementation always follows the same other one."""
     groups = {}
@@ -111,10 +111,10 @@ def timed_together(fns, repeats, warmup=3, rounds=10, block_s=0.0):
     last_threads = None
     for names in running_order(list(fns), rounds):
         for name in names:
-            fn = fns[name]
-            if last_threads not in (None, _threads(name)):
+            fn, threads = fns[name], _threads(name)
+            if last_threads not in (None, threads):
                 time.sleep(SETTLE_S)
-            last_threads = _threads(name)
+            last_threads = threads
             for _ in range(warmup):
                 fn()
             block = []

@@ -274,8 +274,8 @@ def erf(array):
 def constant_array(xp, shape, dtype, value):
     """An array of ``shape`` (a length, or a tuple) filled with ``value``, in module
     ``xp`` and ``dtype``; made once per arguments and shared (read-only on the host).
-    Zeros come from ``xp.zeros``: on the host, a large one's pages are never written,
-    so they cost no memory."""
+    Zeros come from ``xp.zeros``: on the host, the pages of a large one are then
+    usually mapped to the system's shared zero page and, never written, take no memory."""
     array = xp.zeros(shape, dtype) if value == 0 else xp.full(shape, value, dtype)
     if xp is np:
         array.flags.writeable = False
